@@ -1,0 +1,133 @@
+// Package http is the driving adapter: a Fiber v2 app that decodes requests,
+// calls one use case each, and renders responses and the error envelope.
+package http
+
+import (
+	"errors"
+	"log/slog"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// BasePath prefixes every API route.
+const BasePath = "/api/v1"
+
+// Options are the HTTP settings, mapped from config by cmd.
+type Options struct {
+	BodyLimit       int
+	RequestTimeout  time.Duration
+	ReadTimeout     time.Duration
+	WriteTimeout    time.Duration
+	IdleTimeout     time.Duration
+	CORSOrigins     []string
+	CORSCredentials bool
+}
+
+// Deps are the use cases the handlers call.
+type Deps struct {
+	Health HealthService
+	Logger *slog.Logger
+}
+
+// NewApp builds the Fiber app with its middleware chain and every route.
+// extra lets tests mount routes of their own behind the same chain.
+func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
+	if deps.Health == nil || deps.Logger == nil {
+		return nil, errors.New("http: Health and Logger are required")
+	}
+	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
+		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
+	}
+	docs, err := newDocsHandlers()
+	if err != nil {
+		return nil, err
+	}
+	app := fiber.New(fiber.Config{
+		AppName:               "codementor",
+		DisableStartupMessage: true,
+		BodyLimit:             opts.BodyLimit,
+		ReadTimeout:           opts.ReadTimeout,
+		WriteTimeout:          opts.WriteTimeout,
+		IdleTimeout:           opts.IdleTimeout,
+		ErrorHandler:          errorHandler(deps.Logger),
+	})
+	// Order matters: the outermost middleware sees every error, including
+	// panics recovered inside and the router's own 404/405.
+	app.Use(requestIDAndLog(deps.Logger))
+	app.Use(recoverPanics())
+	app.Use(corsMiddleware(opts.CORSOrigins, opts.CORSCredentials))
+	app.Use(requestTimeout(opts.RequestTimeout))
+
+	app.Get("/openapi.json", docs.spec)
+	app.Get("/docs", docs.index)
+	app.Get("/docs/:asset", docs.asset)
+
+	api := app.Group(BasePath)
+	hh := healthHandlers{svc: deps.Health, log: deps.Logger}
+	api.Get("/health/", hh.summary)
+	api.Get("/health/live", hh.live)
+	api.Get("/health/ready", hh.ready)
+
+	for _, mount := range extra {
+		mount(app)
+	}
+	return app, nil
+}
+
+// routeMatchers caches, per app, each route's pattern for the Allow header.
+var routeMatchers sync.Map // *fiber.App -> []routePattern
+
+type routePattern struct {
+	method   string
+	segments []string
+}
+
+// allowedMethods lists the methods the request's path does answer to, for
+// the Allow header a 405 must carry.
+func allowedMethods(c *fiber.Ctx) string {
+	app := c.App()
+	v, ok := routeMatchers.Load(app)
+	if !ok {
+		var pats []routePattern
+		for _, r := range app.GetRoutes(true) {
+			pats = append(pats, routePattern{method: r.Method, segments: splitPath(r.Path)})
+		}
+		v, _ = routeMatchers.LoadOrStore(app, pats)
+	}
+	path := splitPath(c.Path())
+	set := map[string]bool{}
+	for _, p := range v.([]routePattern) {
+		if matchSegments(p.segments, path) {
+			set[p.method] = true
+		}
+	}
+	methods := make([]string, 0, len(set))
+	for m := range set {
+		methods = append(methods, m)
+	}
+	sort.Strings(methods)
+	return strings.Join(methods, ", ")
+}
+
+func splitPath(p string) []string {
+	return strings.FieldsFunc(p, func(r rune) bool { return r == '/' })
+}
+
+func matchSegments(pattern, path []string) bool {
+	for i, seg := range pattern {
+		if seg == "*" {
+			return true
+		}
+		if i >= len(path) {
+			return strings.HasSuffix(seg, "?")
+		}
+		if !strings.HasPrefix(seg, ":") && seg != path[i] {
+			return false
+		}
+	}
+	return len(pattern) == len(path)
+}

@@ -1,0 +1,79 @@
+// Package memory holds in-memory twins of every store port, for unit tests
+// and for running without a database. They pass the same contract suites
+// as the Postgres adapters (test/contract).
+package memory
+
+import (
+	"context"
+	"maps"
+	"sync"
+
+	"github.com/codementor/codementor/ports"
+)
+
+// DB is the in-memory database every repository of this package shares,
+// so a TxManager can roll all of them back together.
+type DB struct {
+	// txMu serialises transactions: one writer at a time, like SERIALIZABLE
+	// with no concurrency. mu guards the tables for each single operation.
+	txMu sync.Mutex
+	mu   sync.RWMutex
+
+	users map[string]userRecord
+}
+
+// NewDB returns an empty database.
+func NewDB() *DB {
+	return &DB{users: map[string]userRecord{}}
+}
+
+type snapshot struct {
+	users map[string]userRecord
+}
+
+func (db *DB) snapshot() snapshot {
+	db.mu.RLock()
+	defer db.mu.RUnlock()
+	return snapshot{users: maps.Clone(db.users)}
+}
+
+func (db *DB) restore(s snapshot) {
+	db.mu.Lock()
+	defer db.mu.Unlock()
+	db.users = s.users
+}
+
+type txKey struct{}
+
+// TxManager gives the memory repositories all-or-nothing transactions.
+type TxManager struct{ db *DB }
+
+var _ ports.TxManager = (*TxManager)(nil)
+
+// NewTxManager returns a TxManager over db.
+func NewTxManager(db *DB) *TxManager { return &TxManager{db: db} }
+
+// WithinTx runs fn; an error (or a panic) restores every table as it was.
+// Nested calls join the outer transaction.
+func (m *TxManager) WithinTx(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if ctx.Value(txKey{}) == m.db {
+		return fn(ctx)
+	}
+	m.db.txMu.Lock()
+	defer m.db.txMu.Unlock()
+	before := m.db.snapshot()
+	committed := false
+	defer func() {
+		if !committed {
+			m.db.restore(before)
+		}
+	}()
+	if err := fn(context.WithValue(ctx, txKey{}, m.db)); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	committed = true
+	return nil
+}

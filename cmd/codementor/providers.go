@@ -1,0 +1,85 @@
+package main
+
+import (
+	"io"
+	"io/fs"
+	"log/slog"
+
+	"github.com/gofiber/fiber/v2"
+
+	httpadapter "github.com/codementor/codementor/adapters/http"
+	"github.com/codementor/codementor/adapters/postgres"
+	"github.com/codementor/codementor/adapters/redis"
+	"github.com/codementor/codementor/application/health"
+	"github.com/codementor/codementor/cmd/codementor/config"
+	"github.com/codementor/codementor/migrations"
+	"github.com/codementor/codementor/ports"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+// Server is everything `serve` runs.
+type Server struct {
+	App      *fiber.App
+	Migrator *postgres.Migrator
+	Config   *config.Config
+	Logger   *slog.Logger
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "text" {
+		return slog.New(slog.NewTextHandler(w, opts))
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+func postgresOptions(cfg *config.Config) postgres.Options {
+	return postgres.Options{
+		URL: cfg.DatabaseURL.Reveal(), MaxConns: cfg.DBMaxConns, MinConns: cfg.DBMinConns,
+		ConnectTimeout: cfg.DBConnectTimeout, MaxConnLifetime: cfg.DBMaxConnLifetime, MaxConnIdleTime: cfg.DBMaxConnIdleTime,
+	}
+}
+
+func redisOptions(cfg *config.Config) redis.Options {
+	return redis.Options{URL: cfg.RedisURL.Reveal(), PoolSize: cfg.RedisPoolSize, DialTimeout: cfg.RedisDialTimeout, KeyPrefix: cfg.RedisKeyPrefix}
+}
+
+func httpOptions(cfg *config.Config) httpadapter.Options {
+	return httpadapter.Options{
+		BodyLimit: cfg.HTTPBodyLimit, RequestTimeout: cfg.HTTPRequestTimeout,
+		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout,
+		CORSOrigins: cfg.CORSOrigins, CORSCredentials: cfg.CORSCredentials,
+	}
+}
+
+func migrationsFS() fs.FS { return migrations.FS }
+
+func pingers(pg *postgres.Pinger, rd *redis.Pinger) []ports.Pinger {
+	return []ports.Pinger{pg, rd}
+}
+
+// components lists the optional integrations readiness reports. Later
+// features replace "not configured" with the configured provider's name.
+func components() []health.Component {
+	return []health.Component{
+		{Name: "llm", Status: "not configured"},
+		{Name: "code_runner", Status: "not configured"},
+		{Name: "job_queue", Status: "not configured"},
+	}
+}
+
+func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock) (*health.Service, error) {
+	return health.NewService(p, components(), cfg.ReadinessTimeout, clock, version)
+}
+
+func httpDeps(h *health.Service, log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Logger: log}
+}
+
+func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {
+	return httpadapter.NewApp(opts, deps)
+}

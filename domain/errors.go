@@ -1,0 +1,80 @@
+package domain
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Sentinel errors shared by every area. Adapters translate their own
+// failures into these (pgx.ErrNoRows -> ErrNotFound, unique violation ->
+// ErrConflict) and the HTTP adapter maps them to status codes in one table.
+var (
+	ErrNotFound          = errors.New("not found")
+	ErrConflict          = errors.New("conflict")
+	ErrInvalidTransition = errors.New("invalid transition")
+	ErrForbidden         = errors.New("forbidden")
+	ErrUnauthorized      = errors.New("unauthorized")
+	ErrUnavailable       = errors.New("unavailable")
+)
+
+// FieldIssue names one invalid input field and what is wrong with it.
+type FieldIssue struct {
+	Field string
+	Issue string
+}
+
+// ValidationError carries every field problem found at once, so a client can
+// show them all instead of fixing one per round trip.
+type ValidationError struct {
+	Issues []FieldIssue
+}
+
+// NewValidationError builds a ValidationError for a single field.
+func NewValidationError(field, issue string) *ValidationError {
+	return &ValidationError{Issues: []FieldIssue{{Field: field, Issue: issue}}}
+}
+
+func (e *ValidationError) Error() string {
+	parts := make([]string, 0, len(e.Issues))
+	for _, i := range e.Issues {
+		parts = append(parts, i.Field+": "+i.Issue)
+	}
+	return "validation failed: " + strings.Join(parts, "; ")
+}
+
+// Add appends a field issue; it returns the receiver for chaining.
+func (e *ValidationError) Add(field, issue string) *ValidationError {
+	e.Issues = append(e.Issues, FieldIssue{Field: field, Issue: issue})
+	return e
+}
+
+// OrNil returns nil when no issue was recorded, so callers can collect issues
+// and return the result unconditionally.
+func (e *ValidationError) OrNil() error {
+	if e == nil || len(e.Issues) == 0 {
+		return nil
+	}
+	return e
+}
+
+// RateLimitedError says a caller must wait before trying again.
+type RateLimitedError struct {
+	RetryAfter time.Duration
+	Reason     string
+}
+
+func (e *RateLimitedError) Error() string {
+	return fmt.Sprintf("rate limited: %s (retry after %s)", e.Reason, e.RetryAfter)
+}
+
+// QuotaExceededError says a learner's quota is spent until ResetAt.
+type QuotaExceededError struct {
+	ResetAt time.Time
+	Quota   string
+}
+
+func (e *QuotaExceededError) Error() string {
+	return fmt.Sprintf("quota %s exceeded until %s", e.Quota, e.ResetAt.UTC().Format(time.RFC3339))
+}
