@@ -45,6 +45,19 @@ func (db *DB) restore(s snapshot) {
 
 type txKey struct{}
 
+// lockWrite takes what a write needs. Outside a transaction a write also
+// waits for running transactions, so a rollback's restore can never wipe a
+// write that was not part of it.
+func (db *DB) lockWrite(ctx context.Context) (unlock func()) {
+	if ctx.Value(txKey{}) == db {
+		db.mu.Lock()
+		return db.mu.Unlock
+	}
+	db.txMu.Lock()
+	db.mu.Lock()
+	return func() { db.mu.Unlock(); db.txMu.Unlock() }
+}
+
 // TxManager gives the memory repositories all-or-nothing transactions.
 type TxManager struct{ db *DB }
 

@@ -45,9 +45,8 @@ func NewUserRepository(db *DB) *UserRepository {
 
 // Create inserts a new account; a taken email (ignoring case) or id is
 // domain.ErrConflict.
-func (r *UserRepository) Create(_ context.Context, u *identity.User) error {
-	r.db.mu.Lock()
-	defer r.db.mu.Unlock()
+func (r *UserRepository) Create(ctx context.Context, u *identity.User) error {
+	defer r.db.lockWrite(ctx)()
 	if _, ok := r.db.users[u.ID()]; ok {
 		return fmt.Errorf("create user: %w: users_pkey", domain.ErrConflict)
 	}
@@ -99,8 +98,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(u *ident
 		if err := fn(u); err != nil {
 			return err
 		}
-		r.db.mu.Lock()
-		defer r.db.mu.Unlock()
+		defer r.db.lockWrite(ctx)()
 		for oid, rec := range r.db.users {
 			if oid != id && emailKey(rec.email) == u.Email().Key() {
 				return fmt.Errorf("%w: users_email_key", domain.ErrConflict)
