@@ -1,0 +1,8 @@
+package http
+
+// Test-only handles on unexported helpers, for the external test package.
+var (
+	BindJSON = bindJSON
+	Param    = param
+	Query    = query
+)
