@@ -40,7 +40,9 @@ func TestShutdownDrainsInFlightRequests(t *testing.T) {
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- httpadapter.Serve(ctx, app, ln, 5*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		served <- httpadapter.Serve(ctx, app, ln, 5*time.Second, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
 
 	base := "http://" + ln.Addr().String()
 	type result struct {
@@ -90,7 +92,9 @@ func TestShutdownGivesUpOnRequestsPastTheDrainLimit(t *testing.T) {
 	defer close(release)
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
-	go func() { served <- httpadapter.Serve(ctx, app, ln, 100*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil))) }()
+	go func() {
+		served <- httpadapter.Serve(ctx, app, ln, 100*time.Millisecond, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	}()
 	go func() {
 		if res, err := http.Get("http://" + ln.Addr().String() + "/test/stuck"); err == nil {
 			res.Body.Close()
