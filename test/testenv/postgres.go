@@ -144,6 +144,13 @@ func randomSuffix() string {
 	return hex.EncodeToString(b)
 }
 
+// EmptyPostgresURL creates a database with no schema at all (for testing
+// migrations themselves); it is dropped when the test ends.
+func EmptyPostgresURL(t testing.TB) string {
+	t.Helper()
+	return createDatabase(t, "")
+}
+
 // PostgresURL creates a fresh, fully migrated database for this test and
 // returns its URL; the database is dropped when the test ends.
 func PostgresURL(t testing.TB) string {
@@ -163,8 +170,30 @@ func PostgresURL(t testing.TB) string {
 	if err != nil {
 		t.Fatalf("testenv: template database: %v", err)
 	}
+	return createDatabase(t, tpl)
+}
+
+// createDatabase makes a database for this test, copied from template when
+// one is named, and drops it when the test ends.
+func createDatabase(t testing.TB, template string) string {
+	t.Helper()
+	base, err := postgresAdminURL()
+	if err != nil {
+		t.Fatalf("testenv: %v", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	admin, err := pgx.Connect(ctx, base)
+	if err != nil {
+		t.Fatalf("testenv: connect to TEST_DATABASE_URL: %v", err)
+	}
+	defer admin.Close(context.Background())
 	name := "cm_test_" + randomSuffix()
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+" TEMPLATE "+pgx.Identifier{tpl}.Sanitize()); err != nil {
+	stmt := "CREATE DATABASE " + pgx.Identifier{name}.Sanitize()
+	if template != "" {
+		stmt += " TEMPLATE " + pgx.Identifier{template}.Sanitize()
+	}
+	if _, err := admin.Exec(ctx, stmt); err != nil {
 		t.Fatalf("testenv: create test database: %v", err)
 	}
 	t.Cleanup(func() {
