@@ -215,7 +215,14 @@ func createDatabase(t testing.TB, template string) string {
 // Postgres returns a pool on a fresh, migrated database for this test.
 func Postgres(t testing.TB) *pgxpool.Pool {
 	t.Helper()
-	pool, cleanup, err := postgres.NewPool(context.Background(), postgres.Options{URL: PostgresURL(t), MaxConns: 8})
+	return PoolFor(t, PostgresURL(t))
+}
+
+// PoolFor opens a pool on a database URL that testenv made; it closes when
+// the test ends.
+func PoolFor(t testing.TB, url string) *pgxpool.Pool {
+	t.Helper()
+	pool, cleanup, err := postgres.NewPool(context.Background(), postgres.Options{URL: url, MaxConns: 4})
 	if err != nil {
 		t.Fatalf("testenv: %v", err)
 	}
