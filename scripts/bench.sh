@@ -1,0 +1,326 @@
+#!/usr/bin/env bash
+# bench.sh: what `make bench` runs.
+#
+# 1. The Go benchmarks of every package (go test -bench).
+# 2. A load test with wrk of GET /api/v1/health/live on two servers built and
+#    started here, on this machine, in this run:
+#      full: the real binary (cmd/codementor) with its whole middleware chain,
+#            writing its JSON access log to a real file;
+#      bare: test/bench/bare, the same answer from Fiber with no middleware.
+#    Runs alternate (bare, full, then full, bare, ...) so noise hits both
+#    sides alike, and the figures are reported side by side with the ratio of
+#    full to bare req/s, PASS at >= 70%, FAIL below. Absolute figures vary
+#    from machine to machine; only the ratio is the target.
+#
+# The exit code is 0 whether the ratio passes or fails; it is non-zero only
+# when something broke (a build, a server that would not start, wrk errors).
+#
+# Environment (all optional):
+#   BENCH_DURATION     length of each measured wrk run            (10s)
+#   BENCH_WARMUP       wrk warm-up before each measured run, 0 = none (2s)
+#   BENCH_ROUNDS       measured runs per server                    (2)
+#   BENCH_THREADS      wrk threads                                 (2)
+#   BENCH_CONNECTIONS  wrk connections                             (64)
+#   BENCH_GO_BENCHTIME go test -benchtime                          (1s)
+#   BENCH_FULL_ADDR    address of the real server        (127.0.0.1:18080)
+#   BENCH_BARE_ADDR    address of the bare server        (127.0.0.1:18081)
+#   BENCH_START_TIMEOUT seconds to wait for a server or service     (20)
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+
+DURATION=${BENCH_DURATION:-10s}
+WARMUP=${BENCH_WARMUP:-2s}
+ROUNDS=${BENCH_ROUNDS:-2}
+THREADS=${BENCH_THREADS:-2}
+CONNECTIONS=${BENCH_CONNECTIONS:-64}
+GO_BENCHTIME=${BENCH_GO_BENCHTIME:-1s}
+FULL_ADDR=${BENCH_FULL_ADDR:-127.0.0.1:18080}
+BARE_ADDR=${BENCH_BARE_ADDR:-127.0.0.1:18081}
+START_TIMEOUT=${BENCH_START_TIMEOUT:-20}
+TARGET_PCT=70
+LIVE_PATH=/api/v1/health/live
+DB_NAME=codementor_bench
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
+
+[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
+[[ $START_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "BENCH_START_TIMEOUT must be a positive integer, got '$START_TIMEOUT'"
+
+# ---------------------------------------------------------------- tools
+
+as_root() {
+	if [[ $(id -u) -eq 0 ]]; then
+		"$@"
+	elif command -v sudo >/dev/null 2>&1; then
+		sudo "$@"
+	else
+		return 1
+	fi
+}
+
+ensure_wrk() {
+	command -v wrk >/dev/null 2>&1 && return 0
+	log "wrk not found: installing it with apt-get"
+	command -v apt-get >/dev/null 2>&1 ||
+		die "wrk is not installed and apt-get is not available; install wrk (https://github.com/wg/wrk) and run again"
+	if ! as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk; then
+		log "apt-get install failed: running apt-get update and trying again"
+		as_root apt-get update &&
+			as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk ||
+			die "could not install wrk with apt-get (are you root, and is a Debian mirror reachable?); install it by hand and run again"
+	fi
+	command -v wrk >/dev/null 2>&1 || die "apt-get reported success but wrk is still not on PATH"
+}
+
+command -v go >/dev/null 2>&1 || die "go is not on PATH"
+for t in pg_isready psql redis-cli redis-server; do
+	command -v "$t" >/dev/null 2>&1 || die "$t is not on PATH (the benchmark needs PostgreSQL and Redis installed)"
+done
+ensure_wrk
+
+# ---------------------------------------------------------------- services
+
+wait_for() { # description, command...: retry for START_TIMEOUT seconds
+	local what=$1 i
+	shift
+	for ((i = 0; i < START_TIMEOUT * 2; i++)); do
+		"$@" >/dev/null 2>&1 && return 0
+		sleep 0.5
+	done
+	die "$what did not come up within ${START_TIMEOUT}s"
+}
+
+pg_up() { pg_isready -q -h 127.0.0.1 -p 5432; }
+redis_up() { [[ $(redis-cli -h 127.0.0.1 -p 6379 ping 2>/dev/null) == PONG ]]; }
+
+if ! pg_up; then
+	command -v pg_ctlcluster >/dev/null 2>&1 || die "PostgreSQL is not running on 127.0.0.1:5432 and pg_ctlcluster is missing"
+	[[ -d /etc/postgresql ]] || die "PostgreSQL is not running and /etc/postgresql does not exist"
+	# The newest installed major version, if there are several.
+	pg_version=$(ls /etc/postgresql | sort -V | tail -n 1)
+	[[ -n $pg_version ]] || die "PostgreSQL is not running and no cluster is configured under /etc/postgresql"
+	log "starting PostgreSQL $pg_version"
+	as_root pg_ctlcluster --skip-systemctl-redirect "$pg_version" main start ||
+		die "could not start PostgreSQL cluster $pg_version/main"
+	wait_for "PostgreSQL on 127.0.0.1:5432" pg_up
+fi
+
+if ! redis_up; then
+	log "starting Redis"
+	as_root mkdir -p /var/lib/redis /var/log/redis
+	as_root redis-server --daemonize yes --bind 127.0.0.1 -::1 --port 6379 --save "" --appendonly no \
+		--dir /var/lib/redis --logfile /var/log/redis/ci.log || die "could not start redis-server"
+	wait_for "Redis on 127.0.0.1:6379" redis_up
+fi
+
+psql_admin() { PGCONNECT_TIMEOUT=5 psql -w -X -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
+exists=$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") ||
+	die "cannot connect to PostgreSQL as user postgres on 127.0.0.1 (trust auth expected)"
+if [[ $exists != 1 ]]; then
+	log "creating database $DB_NAME"
+	psql_admin -c "CREATE DATABASE $DB_NAME" || die "could not create database $DB_NAME"
+fi
+
+# ---------------------------------------------------------------- go benchmarks
+
+log "Go benchmarks: go test -run '^\$' -bench . -benchmem -benchtime $GO_BENCHTIME ./..."
+go test -run '^$' -bench . -benchmem -benchtime "$GO_BENCHTIME" ./...
+
+# ---------------------------------------------------------------- servers
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/codementor-bench.XXXXXX")
+pids=()
+cleanup() {
+	local pid i
+	for pid in "${pids[@]}"; do
+		kill -TERM "$pid" 2>/dev/null || true
+	done
+	for pid in "${pids[@]}"; do
+		for ((i = 0; i < 50; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+log "building the real server and the bare one"
+go build -o "$tmp/codementor" ./cmd/codementor
+go build -o "$tmp/bare" ./test/bench/bare
+
+# http_get host port path: the raw HTTP/1.1 response, using only bash, so
+# the script needs no curl.
+http_get() {
+	timeout 2 bash -c '
+		exec 3<>"/dev/tcp/$0/$1" || exit 1
+		printf "GET %s HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n" "$2" "$0" "$1" >&3
+		cat <&3
+	' "$1" "$2" "$3" 2>/dev/null
+}
+
+live_ok() { # addr: the live route answers 200 with {"status":"ok"}
+	local resp
+	resp=$(http_get "${1%:*}" "${1##*:}" "$LIVE_PATH") || return 1
+	[[ $resp == "HTTP/1.1 200"* && $resp == *'{"status":"ok"}'* ]]
+}
+
+wait_server() { # name, pid, addr, log file
+	local name=$1 pid=$2 addr=$3 logf=$4 i
+	for ((i = 0; i < START_TIMEOUT * 4; i++)); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			printf 'bench: the %s server exited before answering; last lines of its output:\n' "$name" >&2
+			tail -n 20 "$logf" >&2 || true
+			exit 1
+		fi
+		live_ok "$addr" && return 0
+		sleep 0.25
+	done
+	printf 'bench: the %s server did not answer GET %s on %s within %ss; last lines of its output:\n' \
+		"$name" "$LIVE_PATH" "$addr" "$START_TIMEOUT" >&2
+	tail -n 20 "$logf" >&2 || true
+	exit 1
+}
+
+for addr in "$FULL_ADDR" "$BARE_ADDR"; do
+	if http_get "${addr%:*}" "${addr##*:}" / >/dev/null; then
+		die "something already listens on $addr; stop it or set BENCH_FULL_ADDR / BENCH_BARE_ADDR"
+	fi
+done
+
+# The full server's access log goes to a real file: writing it is part of
+# the chain being measured. O_APPEND (>>) lets the script truncate it
+# between runs without leaving the server writing at a stale offset.
+full_log="$tmp/full.log"
+log "starting the real server on $FULL_ADDR (log: access log to a file)"
+DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=disable" \
+	REDIS_URL=redis://127.0.0.1:6379/0 \
+	HTTP_ADDR="$FULL_ADDR" \
+	LOG_FORMAT=json \
+	"$tmp/codementor" serve >>"$full_log" 2>&1 &
+pids+=("$!")
+full_pid=$!
+
+bare_log="$tmp/bare.log"
+log "starting the bare server on $BARE_ADDR"
+"$tmp/bare" -addr "$BARE_ADDR" >>"$bare_log" 2>&1 &
+pids+=("$!")
+bare_pid=$!
+
+wait_server full "$full_pid" "$FULL_ADDR" "$full_log"
+wait_server bare "$bare_pid" "$BARE_ADDR" "$bare_log"
+
+# ---------------------------------------------------------------- load test
+
+to_ms() { # "123.45us" -> "0.123"
+	awk -v v="$1" 'BEGIN {
+		n = v; sub(/[a-z]+$/, "", n)
+		u = v; sub(/^[0-9.]+/, "", u)
+		if (u == "us") f = 0.001; else if (u == "ms") f = 1; else if (u == "s") f = 1000
+		else if (u == "m") f = 60000; else if (u == "h") f = 3600000; else exit 1
+		printf "%.3f", n * f
+	}'
+}
+
+# run_wrk name url [log]: sets RPS, P50 and P99 (ms); log, if given, is
+# emptied between the warm-up and the measured run. It runs in this shell,
+# not in a subshell, so that die() stops the script and the cleanup trap runs.
+run_wrk() {
+	local name=$1 url=$2 logf=${3:-} out="$tmp/wrk.out" rps p50 p99
+	if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null ||
+			die "wrk warm-up against the $name server failed"
+	fi
+	if [[ -n $logf ]]; then
+		: >"$logf"
+	fi
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$out" 2>&1 ||
+		{ cat "$out" >&2; die "wrk against the $name server failed"; }
+	if grep -q 'Non-2xx or 3xx responses' "$out"; then
+		cat "$out" >&2
+		die "the $name server answered errors under load; its figures would mean nothing"
+	fi
+	if grep -q 'Socket errors' "$out"; then
+		printf 'bench: warning: wrk saw socket errors against the %s server: %s\n' \
+			"$name" "$(grep 'Socket errors' "$out" | sed 's/^ *//')" >&2
+	fi
+	rps=$(awk '$1 == "Requests/sec:" { print $2 }' "$out")
+	p50=$(awk '$1 == "50%" { print $2 }' "$out")
+	p99=$(awk '$1 == "99%" { print $2 }' "$out")
+	if [[ -z $rps || -z $p50 || -z $p99 ]]; then
+		cat "$out" >&2
+		die "could not read Requests/sec and the 50%/99% latencies from wrk's output"
+	fi
+	RPS=$rps
+	P50=$(to_ms "$p50") || die "unknown latency unit in '$p50'"
+	P99=$(to_ms "$p99") || die "unknown latency unit in '$p99'"
+}
+
+median() { # numbers... -> median
+	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
+		if (NR % 2) printf "%.3f", v[(NR + 1) / 2]
+		else printf "%.3f", (v[NR / 2] + v[NR / 2 + 1]) / 2
+	}'
+}
+
+full_url="http://$FULL_ADDR$LIVE_PATH"
+bare_url="http://$BARE_ADDR$LIVE_PATH"
+declare -a bare_rps=() bare_p50=() bare_p99=() full_rps=() full_p50=() full_p99=()
+
+measure_bare() {
+	run_wrk bare "$bare_url"
+	bare_rps+=("$RPS") bare_p50+=("$P50") bare_p99+=("$P99")
+	printf '    round %d  bare  %12.2f req/s  p50 %8.3f ms  p99 %8.3f ms\n' "$r" "$RPS" "$P50" "$P99"
+}
+
+measure_full() {
+	local lines
+	run_wrk full "$full_url" "$full_log"
+	full_rps+=("$RPS") full_p50+=("$P50") full_p99+=("$P99")
+	# Every request must have left an access log line, or the run did not
+	# measure the chain it claims to.
+	lines=$(wc -l <"$full_log")
+	printf '    round %d  full  %12.2f req/s  p50 %8.3f ms  p99 %8.3f ms  (%s access log lines)\n' \
+		"$r" "$RPS" "$P50" "$P99" "$lines"
+	[[ $lines -gt 0 ]] || die "the real server wrote no access log lines during its run"
+	: >"$full_log"
+}
+
+# Rounds alternate their order (bare then full, full then bare, ...) so a
+# drift of the machine during the run (another job starting, a CPU heating
+# up) weighs on both sides alike instead of always on the one measured first.
+log "wrk: $ROUNDS round(s) alternating bare/full, -t$THREADS -c$CONNECTIONS -d$DURATION (warm-up $WARMUP), $(nproc) CPU(s) shared by wrk and the servers"
+for ((r = 1; r <= ROUNDS; r++)); do
+	if ((r % 2)); then
+		measure_bare
+		measure_full
+	else
+		measure_full
+		measure_bare
+	fi
+	printf '    round %d  full/bare req/s %s%%\n' "$r" \
+		"$(awk -v f="${full_rps[-1]}" -v b="${bare_rps[-1]}" 'BEGIN { printf "%.1f", 100 * f / b }')"
+done
+
+b_rps=$(median "${bare_rps[@]}") b_p50=$(median "${bare_p50[@]}") b_p99=$(median "${bare_p99[@]}")
+f_rps=$(median "${full_rps[@]}") f_p50=$(median "${full_p50[@]}") f_p99=$(median "${full_p99[@]}")
+ratio=$(awk -v f="$f_rps" -v b="$b_rps" 'BEGIN { printf "%.1f", 100 * f / b }')
+if awk -v f="$f_rps" -v b="$b_rps" -v t="$TARGET_PCT" 'BEGIN { exit !(100 * f >= t * b) }'; then
+	verdict="PASS (>= ${TARGET_PCT}%)"
+else
+	verdict="FAIL (< ${TARGET_PCT}%)"
+fi
+
+echo
+echo "GET $LIVE_PATH: median of $ROUNDS alternating run(s) of $DURATION each, wrk -t$THREADS -c$CONNECTIONS"
+printf '%-28s %14s %10s %10s\n' target req/s "p50 ms" "p99 ms"
+printf '%-28s %14.2f %10.3f %10.3f\n' "bare fiber (no middleware)" "$b_rps" "$b_p50" "$b_p99"
+printf '%-28s %14.2f %10.3f %10.3f\n' "full chain (codementor)" "$f_rps" "$f_p50" "$f_p99"
+echo
+echo "full/bare req/s: ${ratio}%  ->  $verdict"
