@@ -57,10 +57,8 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	})
 	// Order matters: the outermost middleware sees every error, including
 	// panics recovered inside and the router's own 404/405.
-	app.Use(requestIDAndLog(deps.Logger))
-	app.Use(recoverPanics())
+	app.Use(requestScope(deps.Logger, opts.RequestTimeout))
 	app.Use(corsMiddleware(opts.CORSOrigins, opts.CORSCredentials))
-	app.Use(requestTimeout(opts.RequestTimeout))
 
 	app.Get("/openapi.json", docs.spec)
 	app.Get("/docs", docs.index)

@@ -174,12 +174,13 @@ func renderError(c *fiber.Ctx, err error) error {
 // sure such a request also gets an ID, the envelope and one log line.
 func errorHandler(log *slog.Logger) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
+		now := time.Now()
 		if _, ok := c.Locals(localRequestID).(string); !ok {
-			assignRequestID(c)
+			assignRequestID(c, now)
 		}
 		rerr := renderError(c, err)
 		if c.Locals(localLogged) == nil {
-			logAccess(c, log, time.Now(), err, false)
+			logAccess(c, log, now, err, false)
 		}
 		return rerr
 	}

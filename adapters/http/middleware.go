@@ -2,15 +2,17 @@ package http
 
 import (
 	"context"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"log/slog"
+	"math/rand/v2"
 	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/cors"
 	"github.com/gofiber/fiber/v2/utils"
-	"github.com/google/uuid"
 )
 
 // Keys of values kept in Fiber's per-request locals.
@@ -50,34 +52,56 @@ func saneRequestID(s string) bool {
 	return true
 }
 
-func assignRequestID(c *fiber.Ctx) string {
+func assignRequestID(c *fiber.Ctx, now time.Time) string {
 	id := c.Get(headerRequestID)
 	if saneRequestID(id) {
 		// The header value lives in fasthttp's reused buffer: copy it.
 		id = utils.CopyString(id)
 	} else {
-		id = newRequestID()
+		id = newRequestID(now)
 	}
 	c.Locals(localRequestID, id)
 	c.Set(headerRequestID, id)
 	return id
 }
 
-func newRequestID() string {
-	if u, err := uuid.NewV7(); err == nil {
-		return u.String()
-	}
-	return uuid.NewString()
+// newRequestID makes a UUIDv7 (time-ordered, so logs sort by it) from a
+// fast non-cryptographic source: request IDs are labels, not secrets, and
+// this runs on every request.
+func newRequestID(now time.Time) string {
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[0:8], uint64(now.UnixMilli())<<16|uint64(rand.Uint32()&0x0fff|0x7000))
+	binary.BigEndian.PutUint64(b[8:16], rand.Uint64()&0x3fffffffffffffff|0x8000000000000000)
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }
 
-// requestIDAndLog is the outermost middleware: it gives the request an ID,
-// renders any error the chain returns through the one error envelope, and
-// writes exactly one access log line.
-func requestIDAndLog(log *slog.Logger) fiber.Handler {
+// requestScope is the outermost middleware. It gives the request an ID and
+// a deadline (database, Redis and upstream calls made with c.UserContext()
+// give up at it; Go cannot stop a handler that ignores its context, and
+// every adapter here passes it on), recovers panics, renders any error the
+// chain returns through the one error envelope, and writes exactly one
+// access log line.
+// One middleware does all three so the clock is read twice per request,
+// not once for each.
+func requestScope(log *slog.Logger, timeout time.Duration) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		start := time.Now()
-		assignRequestID(c)
-		err := c.Next()
+		assignRequestID(c, start)
+		ctx := newLazyDeadline(c.UserContext(), start, timeout)
+		defer ctx.release()
+		c.SetUserContext(ctx)
+
+		err := nextRecovering(c)
 		if err != nil {
 			if rerr := renderError(c, err); rerr != nil {
 				err = errors.Join(err, rerr)
@@ -103,16 +127,18 @@ func logAccess(c *fiber.Ctx, log *slog.Logger, start time.Time, err error, route
 		level = slog.LevelWarn
 	}
 	ctx := context.Background()
-	if !log.Enabled(ctx, level) {
+	h := log.Handler()
+	if !h.Enabled(ctx, level) {
 		return
 	}
+	end := time.Now()
 	attrs := make([]slog.Attr, 0, 10)
 	attrs = append(attrs,
 		slog.String("method", c.Method()),
 		slog.String("path", c.Path()),
 		slog.String("route", matchedRoute(c, status, routed)),
 		slog.Int("status", status),
-		slog.Duration("duration", time.Since(start)),
+		slog.Duration("duration", end.Sub(start)),
 		slog.String("request_id", requestID(c)),
 	)
 	if uid, ok := c.Locals(localUserID).(string); ok && uid != "" {
@@ -126,7 +152,11 @@ func logAccess(c *fiber.Ctx, log *slog.Logger, start time.Time, err error, route
 			attrs = append(attrs, slog.String("error", err.Error()))
 		}
 	}
-	log.LogAttrs(ctx, level, "http request", attrs...)
+	// Straight to the handler: Logger.LogAttrs would also walk the stack
+	// for a source location the access log does not use.
+	r := slog.NewRecord(end, level, "http request", 0)
+	r.AddAttrs(attrs...)
+	_ = h.Handle(ctx, r)
 }
 
 // matchedRoute is the route pattern ("/api/v1/exercises/:exercise_id"), or
@@ -141,30 +171,16 @@ func matchedRoute(c *fiber.Ctx, status int, routed bool) string {
 	return ""
 }
 
-// recoverPanics turns a panic in a handler into a 500 through the envelope;
-// the stack reaches the access log line and nowhere else.
-func recoverPanics() fiber.Handler {
-	return func(c *fiber.Ctx) (err error) {
-		defer func() {
-			if v := recover(); v != nil {
-				err = newPanicError(v)
-			}
-		}()
-		return c.Next()
-	}
-}
-
-// requestTimeout bounds each request's context: database, Redis and
-// upstream calls made with c.UserContext() give up at the deadline. A route
-// Go cannot stop a handler that ignores its context; every adapter here
-// passes the context on, so work stops at the deadline.
-func requestTimeout(d time.Duration) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		ctx, cancel := context.WithTimeout(c.UserContext(), d)
-		defer cancel()
-		c.SetUserContext(ctx)
-		return c.Next()
-	}
+// nextRecovering runs the rest of the chain and turns a panic into an error
+// (a 500 through the envelope); the stack reaches the access log line and
+// nowhere else.
+func nextRecovering(c *fiber.Ctx) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = newPanicError(v)
+		}
+	}()
+	return c.Next()
 }
 
 func corsMiddleware(origins []string, credentials bool) fiber.Handler {

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	httpadapter "github.com/codementor/codementor/adapters/http"
+	"github.com/codementor/codementor/adapters/logsink"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/application/health"
@@ -27,14 +28,20 @@ type Server struct {
 	Logger   *slog.Logger
 }
 
-func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+// newLogger builds the structured logger; its cleanup flushes buffered lines.
+func newLogger(cfg *config.Config, w io.Writer) (*slog.Logger, func()) {
+	cleanup := func() {}
+	if cfg.LogFlushInterval > 0 {
+		b := logsink.NewBuffered(w, 64<<10, cfg.LogFlushInterval)
+		w, cleanup = b, func() { _ = b.Close() }
+	}
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
 	if cfg.LogFormat == "text" {
-		return slog.New(slog.NewTextHandler(w, opts))
+		return slog.New(slog.NewTextHandler(w, opts)), cleanup
 	}
-	return slog.New(slog.NewJSONHandler(w, opts))
+	return slog.New(slog.NewJSONHandler(w, opts)), cleanup
 }
 
 func postgresOptions(cfg *config.Config) postgres.Options {

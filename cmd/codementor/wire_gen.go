@@ -41,17 +41,19 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	logger := newLogger(cfg, logOut)
+	logger, cleanup3 := newLogger(cfg, logOut)
 	deps := httpDeps(service, logger)
 	app, err := newApp(options, deps)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
 	fs := migrationsFS()
-	migrator, cleanup3, err := postgres.NewMigrator(pool, fs)
+	migrator, cleanup4, err := postgres.NewMigrator(pool, fs)
 	if err != nil {
+		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
@@ -63,6 +65,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		Logger:   logger,
 	}
 	return server, func() {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()

@@ -80,6 +80,8 @@ type Config struct {
 	// Logging.
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info"`
 	LogFormat string `env:"LOG_FORMAT" envDefault:"json"`
+	// LogFlushInterval batches log writes; 0 writes each line at once.
+	LogFlushInterval time.Duration `env:"LOG_FLUSH_INTERVAL" envDefault:"100ms"`
 
 	// PostgreSQL.
 	DatabaseURL       DSN           `env:"DATABASE_URL,required,notEmpty"`
@@ -179,6 +181,9 @@ func (c *Config) validate() error {
 		if d <= 0 {
 			bad(key, "must be a positive duration")
 		}
+	}
+	if c.LogFlushInterval < 0 {
+		bad("LOG_FLUSH_INTERVAL", "must be 0 (unbuffered) or a positive duration")
 	}
 	switch strings.ToLower(c.LogLevel) {
 	case "debug", "info", "warn", "error":
