@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -76,31 +75,15 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	return app, nil
 }
 
-// routeMatchers caches, per app, each route's pattern for the Allow header.
-var routeMatchers sync.Map // *fiber.App -> []routePattern
-
-type routePattern struct {
-	method   string
-	segments []string
-}
-
 // allowedMethods lists the methods the request's path does answer to, for
-// the Allow header a 405 must carry.
+// the Allow header a 405 must carry. 405s are rare: scanning the routes
+// each time is cheaper than keeping an index in step with them.
 func allowedMethods(c *fiber.Ctx) string {
-	app := c.App()
-	v, ok := routeMatchers.Load(app)
-	if !ok {
-		var pats []routePattern
-		for _, r := range app.GetRoutes(true) {
-			pats = append(pats, routePattern{method: r.Method, segments: splitPath(r.Path)})
-		}
-		v, _ = routeMatchers.LoadOrStore(app, pats)
-	}
 	path := splitPath(c.Path())
 	set := map[string]bool{}
-	for _, p := range v.([]routePattern) {
-		if matchSegments(p.segments, path) {
-			set[p.method] = true
+	for _, r := range c.App().GetRoutes(true) {
+		if matchSegments(splitPath(r.Path), path) {
+			set[r.Method] = true
 		}
 	}
 	methods := make([]string, 0, len(set))
