@@ -10,4 +10,8 @@ type PasswordHasher interface {
 	// NeedsRehash reports whether encoded was made with weaker parameters
 	// than the hasher's current ones (so a login can upgrade it).
 	NeedsRehash(encoded string) bool
+	// DummyVerify does the work of one Verify against a fixed hash and
+	// throws the answer away: a login for an unknown email takes as long
+	// as one with a wrong password, so timing tells nothing.
+	DummyVerify(password string)
 }

@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/codementor/codementor/domain/identity"
 	"github.com/codementor/codementor/ports"
 )
 
@@ -19,28 +20,42 @@ type DB struct {
 	txMu sync.Mutex
 	mu   sync.RWMutex
 
-	users map[string]userRecord
+	tables
+}
+
+// tables is every table; each holds values (never pointers), so a shallow
+// map clone is a full snapshot.
+type tables struct {
+	users         map[string]userRecord
+	sessions      map[string]identity.Session
+	refreshTokens map[string]identity.RefreshToken // by id
+	oneTimeTokens map[string]identity.OneTimeToken // by id
+	identities    map[[2]string]identity.LinkedIdentity
+	profiles      map[string]profileRecord
 }
 
 // NewDB returns an empty database.
 func NewDB() *DB {
-	return &DB{users: map[string]userRecord{}}
+	return &DB{tables: tables{
+		users: map[string]userRecord{}, sessions: map[string]identity.Session{},
+		refreshTokens: map[string]identity.RefreshToken{}, oneTimeTokens: map[string]identity.OneTimeToken{},
+		identities: map[[2]string]identity.LinkedIdentity{}, profiles: map[string]profileRecord{},
+	}}
 }
 
-type snapshot struct {
-	users map[string]userRecord
-}
-
-func (db *DB) snapshot() snapshot {
+func (db *DB) snapshot() tables {
 	db.mu.RLock()
 	defer db.mu.RUnlock()
-	return snapshot{users: maps.Clone(db.users)}
+	return tables{
+		users: maps.Clone(db.users), sessions: maps.Clone(db.sessions), refreshTokens: maps.Clone(db.refreshTokens),
+		oneTimeTokens: maps.Clone(db.oneTimeTokens), identities: maps.Clone(db.identities), profiles: maps.Clone(db.profiles),
+	}
 }
 
-func (db *DB) restore(s snapshot) {
+func (db *DB) restore(s tables) {
 	db.mu.Lock()
 	defer db.mu.Unlock()
-	db.users = s.users
+	db.tables = s
 }
 
 type txKey struct{}

@@ -11,23 +11,26 @@ import (
 )
 
 // userRecord is a stored copy: callers never share memory with the store.
-type userRecord struct {
-	id, email, displayName, role string
-	disabled                     bool
-	createdAt, updatedAt         time.Time
-}
+type userRecord struct{ snap identity.UserSnapshot }
 
 func toUserRecord(u *identity.User) userRecord {
-	return userRecord{id: u.ID(), email: u.Email().String(), displayName: u.DisplayName(), role: u.Role().String(),
-		disabled: u.Disabled(), createdAt: u.CreatedAt(), updatedAt: u.UpdatedAt()}
+	s := u.Snapshot()
+	if s.EmailVerifiedAt != nil {
+		t := *s.EmailVerifiedAt
+		s.EmailVerifiedAt = &t
+	}
+	return userRecord{snap: s}
 }
 
 func (r userRecord) toDomain() *identity.User {
-	email, _ := identity.ParseEmail(r.email)
-	role, _ := identity.ParseRole(r.role)
+	s := r.snap
 	// Postgres keeps microseconds; so does the twin, so both compare equal.
-	return identity.RehydrateUser(r.id, email, r.displayName, role, r.disabled,
-		r.createdAt.Truncate(time.Microsecond), r.updatedAt.Truncate(time.Microsecond))
+	s.CreatedAt, s.UpdatedAt = s.CreatedAt.Truncate(time.Microsecond), s.UpdatedAt.Truncate(time.Microsecond)
+	if s.EmailVerifiedAt != nil {
+		t := s.EmailVerifiedAt.Truncate(time.Microsecond)
+		s.EmailVerifiedAt = &t
+	}
+	return identity.RehydrateUser(s)
 }
 
 // UserRepository is the in-memory twin of postgres.UserRepository.
@@ -51,17 +54,12 @@ func (r *UserRepository) Create(ctx context.Context, u *identity.User) error {
 		return fmt.Errorf("create user: %w: users_pkey", domain.ErrConflict)
 	}
 	for _, rec := range r.db.users {
-		if emailKey(rec.email) == u.Email().Key() {
+		if rec.snap.Email.Key() == u.Email().Key() {
 			return fmt.Errorf("create user: %w: users_email_key", domain.ErrConflict)
 		}
 	}
 	r.db.users[u.ID()] = toUserRecord(u)
 	return nil
-}
-
-func emailKey(s string) string {
-	e, _ := identity.ParseEmail(s)
-	return e.Key()
 }
 
 // GetByID loads an account.
@@ -80,7 +78,7 @@ func (r *UserRepository) GetByEmail(_ context.Context, email identity.Email) (*i
 	r.db.mu.RLock()
 	defer r.db.mu.RUnlock()
 	for _, rec := range r.db.users {
-		if emailKey(rec.email) == email.Key() {
+		if rec.snap.Email.Key() == email.Key() {
 			return rec.toDomain(), nil
 		}
 	}
@@ -100,7 +98,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(u *ident
 		}
 		defer r.db.lockWrite(ctx)()
 		for oid, rec := range r.db.users {
-			if oid != id && emailKey(rec.email) == u.Email().Key() {
+			if oid != id && rec.snap.Email.Key() == u.Email().Key() {
 				return fmt.Errorf("%w: users_email_key", domain.ErrConflict)
 			}
 		}

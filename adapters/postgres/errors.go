@@ -23,6 +23,8 @@ func translate(err error) error {
 		switch pgErr.Code {
 		case "23505": // unique_violation
 			return fmt.Errorf("%w: %s", domain.ErrConflict, pgErr.ConstraintName)
+		case "23503": // foreign_key_violation: what the row points at is gone
+			return fmt.Errorf("%w: %s", domain.ErrNotFound, pgErr.ConstraintName)
 		case "40001", "40P01": // serialization_failure, deadlock_detected
 			return fmt.Errorf("%w: concurrent update, try again", domain.ErrConflict)
 		}

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
@@ -43,18 +42,18 @@ func (m *TxManager) WithinTx(ctx context.Context, fn func(ctx context.Context) e
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	committed := false
+	// Roll back on every way out that is not a commit: an error, a panic,
+	// and runtime.Goexit (t.FailNow in a test), which recover cannot see.
 	defer func() {
-		if p := recover(); p != nil {
+		if !committed {
 			_ = tx.Rollback(context.WithoutCancel(ctx))
-			panic(p)
 		}
 	}()
 	if err := fn(context.WithValue(ctx, txKey{}, tx)); err != nil {
-		if rbErr := tx.Rollback(context.WithoutCancel(ctx)); rbErr != nil && !errors.Is(rbErr, pgx.ErrTxClosed) {
-			return errors.Join(err, fmt.Errorf("rollback: %w", rbErr))
-		}
 		return err
 	}
+	committed = true
 	if err := tx.Commit(ctx); err != nil {
 		return fmt.Errorf("commit: %w", translate(err))
 	}

@@ -23,20 +23,37 @@ var _ ports.UserRepository = (*UserRepository)(nil)
 func NewUserRepository(pool *pgxpool.Pool) *UserRepository { return &UserRepository{pool: pool} }
 
 type userRow struct {
-	ID          string
-	Email       string
-	DisplayName string
-	Role        string
-	Disabled    bool
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	ID              string
+	Email           string
+	EmailVerifiedAt *time.Time
+	PasswordHash    *string
+	DisplayName     string
+	AvatarURL       string
+	Bio             string
+	Timezone        string
+	Role            string
+	Disabled        bool
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
-var userColumns = []string{"id", "email", "display_name", "role", "disabled", "created_at", "updated_at"}
+var userColumns = []string{"id", "email", "email_verified_at", "password_hash", "display_name", "avatar_url",
+	"bio", "timezone", "role", "disabled", "created_at", "updated_at"}
 
 func toUserRow(u *identity.User) userRow {
-	return userRow{ID: u.ID(), Email: u.Email().String(), DisplayName: u.DisplayName(), Role: u.Role().String(),
-		Disabled: u.Disabled(), CreatedAt: u.CreatedAt(), UpdatedAt: u.UpdatedAt()}
+	s := u.Snapshot()
+	r := userRow{ID: s.ID, Email: s.Email.String(), EmailVerifiedAt: s.EmailVerifiedAt, DisplayName: s.DisplayName,
+		AvatarURL: s.AvatarURL, Bio: s.Bio, Timezone: s.Timezone, Role: s.Role.String(), Disabled: s.Disabled,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+	if s.PasswordHash != "" {
+		r.PasswordHash = &s.PasswordHash
+	}
+	return r
+}
+
+func (r userRow) values() []any {
+	return []any{r.ID, r.Email, r.EmailVerifiedAt, r.PasswordHash, r.DisplayName, r.AvatarURL, r.Bio, r.Timezone,
+		r.Role, r.Disabled, r.CreatedAt, r.UpdatedAt}
 }
 
 func (r userRow) toDomain() (*identity.User, error) {
@@ -48,12 +65,19 @@ func (r userRow) toDomain() (*identity.User, error) {
 	if err != nil {
 		return nil, fmt.Errorf("stored user %s has a bad role: %w", r.ID, err)
 	}
-	return identity.RehydrateUser(r.ID, email, r.DisplayName, role, r.Disabled, r.CreatedAt, r.UpdatedAt), nil
+	s := identity.UserSnapshot{ID: r.ID, Email: email, EmailVerifiedAt: r.EmailVerifiedAt, DisplayName: r.DisplayName,
+		AvatarURL: r.AvatarURL, Bio: r.Bio, Timezone: r.Timezone, Role: role, Disabled: r.Disabled,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	if r.PasswordHash != nil {
+		s.PasswordHash = *r.PasswordHash
+	}
+	return identity.RehydrateUser(s), nil
 }
 
 func scanUser(row pgx.Row) (*identity.User, error) {
 	var r userRow
-	if err := row.Scan(&r.ID, &r.Email, &r.DisplayName, &r.Role, &r.Disabled, &r.CreatedAt, &r.UpdatedAt); err != nil {
+	if err := row.Scan(&r.ID, &r.Email, &r.EmailVerifiedAt, &r.PasswordHash, &r.DisplayName, &r.AvatarURL, &r.Bio,
+		&r.Timezone, &r.Role, &r.Disabled, &r.CreatedAt, &r.UpdatedAt); err != nil {
 		return nil, translate(err)
 	}
 	return r.toDomain()
@@ -62,8 +86,7 @@ func scanUser(row pgx.Row) (*identity.User, error) {
 // Create inserts a new account; a taken email is domain.ErrConflict.
 func (r *UserRepository) Create(ctx context.Context, u *identity.User) error {
 	row := toUserRow(u)
-	sql, args, err := psql.Insert("users").Columns(userColumns...).
-		Values(row.ID, row.Email, row.DisplayName, row.Role, row.Disabled, row.CreatedAt, row.UpdatedAt).ToSql()
+	sql, args, err := psql.Insert("users").Columns(userColumns...).Values(row.values()...).ToSql()
 	if err != nil {
 		return err
 	}
@@ -114,10 +137,13 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(u *ident
 			return err
 		}
 		row := toUserRow(u)
-		sql, args, err := psql.Update("users").SetMap(map[string]any{
-			"email": row.Email, "display_name": row.DisplayName, "role": row.Role,
-			"disabled": row.Disabled, "updated_at": row.UpdatedAt,
-		}).Where(sq.Eq{"id": id}).ToSql()
+		set := map[string]any{}
+		for i, col := range userColumns {
+			if col != "id" && col != "created_at" {
+				set[col] = row.values()[i]
+			}
+		}
+		sql, args, err := psql.Update("users").SetMap(set).Where(sq.Eq{"id": id}).ToSql()
 		if err != nil {
 			return err
 		}
