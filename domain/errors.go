@@ -17,7 +17,27 @@ var (
 	ErrForbidden         = errors.New("forbidden")
 	ErrUnauthorized      = errors.New("unauthorized")
 	ErrUnavailable       = errors.New("unavailable")
+	// ErrInvalidInput is a request that cannot be acted on for a reason
+	// that is not a field's format (an unknown or used token, say).
+	ErrInvalidInput = errors.New("invalid input")
 )
+
+// PublicError is an error whose message is written for the learner and
+// may be shown as is. Kind is the sentinel that decides its class (and so
+// its HTTP status); Code is a stable word a client can switch on.
+type PublicError struct {
+	Kind error
+	Code string
+	Msg  string
+}
+
+// NewPublicError builds a PublicError.
+func NewPublicError(kind error, code, msg string) *PublicError {
+	return &PublicError{Kind: kind, Code: code, Msg: msg}
+}
+
+func (e *PublicError) Error() string { return e.Msg }
+func (e *PublicError) Unwrap() error { return e.Kind }
 
 // FieldIssue names one invalid input field and what is wrong with it.
 type FieldIssue struct {

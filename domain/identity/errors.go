@@ -1,22 +1,17 @@
 package identity
 
-import (
-	"fmt"
+import "github.com/codementor/codementor/domain"
 
-	"github.com/codementor/codementor/domain"
-)
-
-// Errors of the identity area. Each wraps a shared sentinel so the HTTP
-// adapter's one table maps it, while use cases can still tell them apart.
+// Errors of the identity area, each with a message for the learner.
 var (
 	// ErrInvalidCredentials is the one answer to a wrong email or a wrong
 	// password: callers must not be able to tell which.
-	ErrInvalidCredentials = fmt.Errorf("%w: email or password is incorrect", domain.ErrUnauthorized)
-	ErrAccountDisabled    = fmt.Errorf("%w: this account is disabled", domain.ErrUnauthorized)
+	ErrInvalidCredentials = domain.NewPublicError(domain.ErrUnauthorized, "invalid_credentials", "the email or password is incorrect")
+	ErrAccountDisabled    = domain.NewPublicError(domain.ErrForbidden, "account_disabled", "this account is disabled")
 	// ErrInvalidToken covers unknown, used, expired and foreign one-time
 	// tokens alike.
-	ErrInvalidToken = fmt.Errorf("%w: the link or token is invalid or has expired", domain.ErrUnauthorized)
+	ErrInvalidToken = domain.NewPublicError(domain.ErrInvalidInput, "invalid_token", "the link or token is invalid or has expired")
 	// ErrSessionRevoked is a refresh token that is unknown, expired,
 	// revoked, or was used before (reuse).
-	ErrSessionRevoked = fmt.Errorf("%w: the session has ended, sign in again", domain.ErrUnauthorized)
+	ErrSessionRevoked = domain.NewPublicError(domain.ErrUnauthorized, "session_expired", "the session has ended: sign in again")
 )

@@ -86,9 +86,17 @@ func RehydrateUser(s UserSnapshot) *User {
 
 // Snapshot returns every field, for storage.
 func (u *User) Snapshot() UserSnapshot {
-	return UserSnapshot{ID: u.id, Email: u.email, EmailVerifiedAt: u.emailVerifiedAt, PasswordHash: u.passwordHash,
+	return UserSnapshot{ID: u.id, Email: u.email, EmailVerifiedAt: copyTime(u.emailVerifiedAt), PasswordHash: u.passwordHash,
 		DisplayName: u.displayName, AvatarURL: u.avatarURL, Bio: u.bio, Timezone: u.timezone, Role: u.role,
 		Disabled: u.disabled, CreatedAt: u.createdAt, UpdatedAt: u.updatedAt}
+}
+
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := *t
+	return &v
 }
 
 func normalizeDisplayName(s string) (string, string) {
@@ -232,7 +240,7 @@ func (u *User) CanSignIn() error {
 func (u *User) ID() string                  { return u.id }
 func (u *User) Email() Email                { return u.email }
 func (u *User) EmailVerified() bool         { return u.emailVerifiedAt != nil }
-func (u *User) EmailVerifiedAt() *time.Time { return u.emailVerifiedAt }
+func (u *User) EmailVerifiedAt() *time.Time { return copyTime(u.emailVerifiedAt) }
 func (u *User) PasswordHash() string        { return u.passwordHash }
 func (u *User) HasPassword() bool           { return u.passwordHash != "" }
 func (u *User) DisplayName() string         { return u.displayName }

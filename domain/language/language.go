@@ -37,7 +37,8 @@ func (l Language) String() string        { return l.value }
 func (l Language) Equal(o Language) bool { return l.value == o.value }
 func (l Language) IsZero() bool          { return l.value == "" }
 
-// ParseList parses a list of names, refusing unknown ones and duplicates.
+// ParseList parses a list of names, refusing unknown ones and collapsing
+// duplicates.
 func ParseList(field string, names []string) ([]Language, error) {
 	out := make([]Language, 0, len(names))
 	seen := map[Language]bool{}

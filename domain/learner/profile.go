@@ -3,6 +3,7 @@
 package learner
 
 import (
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -114,18 +115,33 @@ func NewProfile(userID string, now time.Time) *Profile {
 
 // RehydrateProfile rebuilds a stored profile.
 func RehydrateProfile(userID string, prefs Preferences, goals []string, onboardedAt *time.Time, updatedAt time.Time) *Profile {
-	if goals == nil {
-		goals = []string{}
+	prefs.Languages = slices.Clone(prefs.Languages)
+	goals = append([]string{}, goals...)
+	if onboardedAt != nil {
+		t := onboardedAt.UTC()
+		onboardedAt = &t
 	}
 	return &Profile{userID: userID, prefs: prefs, goals: goals, onboardedAt: onboardedAt, updatedAt: updatedAt.UTC()}
 }
 
-func (p *Profile) UserID() string           { return p.userID }
-func (p *Profile) Preferences() Preferences { return p.prefs }
-func (p *Profile) Goals() []string          { return append([]string{}, p.goals...) }
-func (p *Profile) OnboardedAt() *time.Time  { return p.onboardedAt }
-func (p *Profile) UpdatedAt() time.Time     { return p.updatedAt }
-func (p *Profile) Onboarded() bool          { return p.onboardedAt != nil }
+func copyTime(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	v := *t
+	return &v
+}
+
+func (p *Profile) UserID() string { return p.userID }
+func (p *Profile) Preferences() Preferences {
+	prefs := p.prefs
+	prefs.Languages = slices.Clone(p.prefs.Languages)
+	return prefs
+}
+func (p *Profile) Goals() []string         { return append([]string{}, p.goals...) }
+func (p *Profile) OnboardedAt() *time.Time { return copyTime(p.onboardedAt) }
+func (p *Profile) UpdatedAt() time.Time    { return p.updatedAt }
+func (p *Profile) Onboarded() bool         { return p.onboardedAt != nil }
 
 // ApplyPreferences validates every field of the patch first and changes
 // nothing unless all are valid.
@@ -231,9 +247,6 @@ func (p *Profile) Onboard(in Onboarding, now time.Time) error {
 }
 
 func normalizeGoals(in []string) ([]string, string) {
-	if len(in) > MaxGoals {
-		return nil, "must hold at most 10 goals"
-	}
 	out := make([]string, 0, len(in))
 	for _, g := range in {
 		g = strings.TrimSpace(g)
@@ -244,6 +257,9 @@ func normalizeGoals(in []string) ([]string, string) {
 			return nil, "each goal must be at most 200 characters of text"
 		}
 		out = append(out, g)
+	}
+	if len(out) > MaxGoals {
+		return nil, "must hold at most 10 goals"
 	}
 	return out, ""
 }
