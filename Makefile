@@ -10,7 +10,10 @@ DATABASE_URL    ?= $(PGHOST_URL)/codementor?sslmode=disable
 REDIS_URL       ?= redis://127.0.0.1:6379/0
 TEST_DATABASE_URL ?= $(PGHOST_URL)/codementor_test?sslmode=disable
 TEST_REDIS_URL  ?= redis://127.0.0.1:6379/0
-export DATABASE_URL REDIS_URL
+# A development-only signing key, so `make run` works out of the box. Set
+# your own (openssl rand -base64 48) anywhere real.
+JWT_SECRET      ?= dev-only-jwt-secret-do-not-use-in-production-0123456789
+export DATABASE_URL REDIS_URL JWT_SECRET
 
 .PHONY: all build run test test-unit generate check-generate fmt vet bench services clean
 

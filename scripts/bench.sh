@@ -200,7 +200,7 @@ done
 full_log="$tmp/full.log"
 log "starting the real server on $FULL_ADDR (log: access log to a file)"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=disable" \
-	REDIS_URL=redis://127.0.0.1:6379/0 \
+	REDIS_URL=redis://127.0.0.1:6379/0 JWT_SECRET=bench-only-jwt-secret-0123456789abcdef-0123456789 \
 	HTTP_ADDR="$FULL_ADDR" \
 	LOG_FORMAT=json \
 	"$tmp/codementor" serve >>"$full_log" 2>&1 &

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"github.com/codementor/codementor/ports"
 )
 
 // BasePath prefixes every API route.
@@ -24,19 +26,28 @@ type Options struct {
 	IdleTimeout     time.Duration
 	CORSOrigins     []string
 	CORSCredentials bool
+	// CookieSecure marks auth cookies Secure (leave on outside local HTTP).
+	CookieSecure bool
+	// FrontendURL is where OAuth sign-in sends the browser back to.
+	FrontendURL string
+	// TrustedProxies (IPs or CIDRs) may set X-Forwarded-For; the client IP
+	// used for rate limits comes from it only when the peer is one of them.
+	TrustedProxies []string
 }
 
 // Deps are the use cases the handlers call.
 type Deps struct {
-	Health HealthService
-	Logger *slog.Logger
+	Health   HealthService
+	Accounts Accounts
+	Tokens   ports.TokenIssuer
+	Logger   *slog.Logger
 }
 
 // NewApp builds the Fiber app with its middleware chain and every route.
 // extra lets tests mount routes of their own behind the same chain.
 func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
-	if deps.Health == nil || deps.Logger == nil {
-		return nil, errors.New("http: Health and Logger are required")
+	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil {
+		return nil, errors.New("http: Health, Accounts, Tokens and Logger are required")
 	}
 	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
 		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
@@ -45,7 +56,7 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	if err != nil {
 		return nil, err
 	}
-	app := fiber.New(fiber.Config{
+	cfg := fiber.Config{
 		AppName:               "codementor",
 		DisableStartupMessage: true,
 		BodyLimit:             opts.BodyLimit,
@@ -53,7 +64,13 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 		WriteTimeout:          opts.WriteTimeout,
 		IdleTimeout:           opts.IdleTimeout,
 		ErrorHandler:          errorHandler(deps.Logger),
-	})
+	}
+	if len(opts.TrustedProxies) > 0 {
+		cfg.EnableTrustedProxyCheck = true
+		cfg.TrustedProxies = opts.TrustedProxies
+		cfg.ProxyHeader = fiber.HeaderXForwardedFor
+	}
+	app := fiber.New(cfg)
 	// Order matters: the outermost middleware sees every error, including
 	// panics recovered inside and the router's own 404/405.
 	app.Use(requestScope(deps.Logger, opts.RequestTimeout))
@@ -68,6 +85,33 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	api.Get("/health/", hh.summary)
 	api.Get("/health/live", hh.live)
 	api.Get("/health/ready", hh.ready)
+
+	auth := requireAuth(deps.Tokens)
+	ah := authHandlers{accounts: deps.Accounts, cookieSecure: opts.CookieSecure, frontendURL: opts.FrontendURL, now: time.Now}
+	api.Post("/auth/register", ah.register)
+	api.Post("/auth/login", ah.login)
+	api.Post("/auth/refresh", ah.refresh)
+	api.Post("/auth/logout", auth, ah.logout)
+	api.Post("/auth/verify-email", optionalAuth(deps.Tokens), ah.verifyEmail)
+	api.Post("/auth/verify-email/resend", auth, ah.resendVerification)
+	api.Post("/auth/password-reset", ah.requestPasswordReset)
+	api.Post("/auth/password-reset/confirm", ah.confirmPasswordReset)
+	for _, provider := range []string{"github", "google"} {
+		api.Get("/auth/oauth/"+provider, ah.oauthStart(provider))
+		api.Get("/auth/oauth/"+provider+"/callback", ah.oauthCallback(provider))
+	}
+
+	uh := usersHandlers{accounts: deps.Accounts}
+	users := api.Group("/users", auth)
+	users.Get("/me", uh.me)
+	users.Put("/me", uh.updateMe)
+	users.Put("/me/password", uh.changePassword)
+	users.Get("/me/profile", uh.profile)
+	users.Get("/me/preferences", uh.preferences)
+	users.Put("/me/preferences", uh.updatePreferences)
+	users.Get("/me/progress", uh.progress)
+	users.Get("/me/achievements", uh.achievements)
+	users.Post("/onboarding", uh.onboard)
 
 	for _, mount := range extra {
 		mount(app)

@@ -24,6 +24,7 @@ import (
 	"github.com/codementor/codementor/application/health"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/ports"
+	"github.com/codementor/codementor/test/accounttest"
 )
 
 // --- fakes and helpers -------------------------------------------------------
@@ -118,7 +119,8 @@ func newTestApp(t *testing.T, mutate ...func(*appConfig)) testApp {
 	if cfg.extra != nil {
 		extra = append(extra, cfg.extra)
 	}
-	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Logger: log}, extra...)
+	fx := accounttest.New(t)
+	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, Tokens: fx.Issuer, Logger: log}, extra...)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -11,6 +11,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"github.com/codementor/codementor/application/health"
+	"github.com/codementor/codementor/test/accounttest"
 )
 
 // benchHealth is a HealthService that touches nothing: the live route does
@@ -58,6 +59,7 @@ func benchServe(b *testing.B, h fasthttp.RequestHandler) {
 // BenchmarkLiveFullChain measures the real app: request ID, access log
 // (JSON, to io.Discard), recover, CORS and request timeout, then the handler.
 func BenchmarkLiveFullChain(b *testing.B) {
+	fx := accounttest.New(b)
 	app, err := NewApp(Options{
 		BodyLimit:       1 << 20,
 		RequestTimeout:  30 * time.Second,
@@ -67,7 +69,9 @@ func BenchmarkLiveFullChain(b *testing.B) {
 		CORSOrigins:     []string{"http://localhost:3000"},
 		CORSCredentials: true,
 	}, Deps{
-		Health: benchHealth{},
+		Health:   benchHealth{},
+		Accounts: fx.Service,
+		Tokens:   fx.Issuer,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {

@@ -84,6 +84,7 @@ type classified struct {
 func classify(err error) classified {
 	var (
 		api   *apiError
+		pub   *domain.PublicError
 		fe    *fiber.Error
 		verr  *domain.ValidationError
 		rl    *domain.RateLimitedError
@@ -92,6 +93,13 @@ func classify(err error) classified {
 	switch {
 	case errors.As(err, &api):
 		return classified{status: api.Status, code: api.Code, message: api.Message, details: api.Details}
+	case errors.As(err, &pub):
+		cl := classify(pub.Kind)
+		cl.message = pub.Msg
+		if pub.Code != "" {
+			cl.code = pub.Code
+		}
+		return cl
 	case errors.As(err, &verr):
 		details := make([]errorDetail, 0, len(verr.Issues))
 		for _, i := range verr.Issues {
@@ -110,6 +118,8 @@ func classify(err error) classified {
 		return classified{status: http.StatusUnauthorized, code: "unauthorized", message: "authentication required"}
 	case errors.Is(err, domain.ErrForbidden):
 		return classified{status: http.StatusForbidden, code: "forbidden", message: "not allowed"}
+	case errors.Is(err, domain.ErrInvalidInput):
+		return classified{status: http.StatusBadRequest, code: "bad_request", message: "the request cannot be acted on"}
 	case errors.Is(err, domain.ErrUnavailable):
 		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable", message: "a service we depend on is unavailable, try again later"}
 	case errors.Is(err, context.DeadlineExceeded):

@@ -22,7 +22,12 @@ const (
 	localRequestID localKey = iota
 	localUserID
 	localLogged
+	localNotedError
 )
+
+// noteError records an error a handler handled itself (an OAuth callback
+// answers with a redirect, not the envelope) so the access log shows it.
+func noteError(c *fiber.Ctx, err error) { c.Locals(localNotedError, err) }
 
 const headerRequestID = "X-Request-ID"
 
@@ -143,6 +148,9 @@ func logAccess(c *fiber.Ctx, log *slog.Logger, start time.Time, err error, route
 	)
 	if uid, ok := c.Locals(localUserID).(string); ok && uid != "" {
 		attrs = append(attrs, slog.String("user_id", uid))
+	}
+	if err == nil {
+		err, _ = c.Locals(localNotedError).(error)
 	}
 	if err != nil {
 		var pe *panicError

@@ -15,13 +15,16 @@ import (
 
 	httpadapter "github.com/codementor/codementor/adapters/http"
 	"github.com/codementor/codementor/application/health"
+	"github.com/codementor/codementor/test/accounttest"
 )
 
 func newServedApp(t *testing.T, routes func(fiber.Router)) (*fiber.App, net.Listener) {
 	t.Helper()
 	svc, err := health.NewService(nil, nil, time.Second, fakeClock{now: time.Now()}, "test")
 	require.NoError(t, err)
-	app, err := httpadapter.NewApp(defaultOptions(), httpadapter.Deps{Health: svc, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, routes)
+	fx := accounttest.New(t)
+	app, err := httpadapter.NewApp(defaultOptions(), httpadapter.Deps{Health: svc, Accounts: fx.Service, Tokens: fx.Issuer,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, routes)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -12,4 +12,8 @@ var ProviderSet = wire.NewSet(
 	NewPinger,
 	NewTxManager, wire.Bind(new(ports.TxManager), new(*TxManager)),
 	NewUserRepository, wire.Bind(new(ports.UserRepository), new(*UserRepository)),
+	NewSessionRepository, wire.Bind(new(ports.SessionRepository), new(*SessionRepository)),
+	NewOneTimeTokenRepository, wire.Bind(new(ports.OneTimeTokenRepository), new(*OneTimeTokenRepository)),
+	NewLinkedIdentityRepository, wire.Bind(new(ports.LinkedIdentityRepository), new(*LinkedIdentityRepository)),
+	NewProfileRepository, wire.Bind(new(ports.ProfileRepository), new(*ProfileRepository)),
 )

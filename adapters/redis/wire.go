@@ -1,6 +1,12 @@
 package redis
 
-import "github.com/google/wire"
+import (
+	"github.com/google/wire"
 
-// ProviderSet provides the Redis client and what is built on it.
-var ProviderSet = wire.NewSet(NewClient, NewPinger)
+	"github.com/codementor/codementor/ports"
+)
+
+// ProviderSet provides the Redis client and what is built on it. The rate
+// limiter is assembled in cmd (it falls back to a memory limiter).
+var ProviderSet = wire.NewSet(NewClient, NewPinger,
+	NewOAuthStateStore, wire.Bind(new(ports.OAuthStateStore), new(*OAuthStateStore)))

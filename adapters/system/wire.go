@@ -10,4 +10,5 @@ import (
 var ProviderSet = wire.NewSet(
 	wire.Value(Clock{}), wire.Bind(new(ports.Clock), new(Clock)),
 	wire.Value(IDs{}), wire.Bind(new(ports.IDGenerator), new(IDs)),
+	NewSecurityLog, wire.Bind(new(ports.SecurityLog), new(*SecurityLog)),
 )

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"time"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -11,6 +13,7 @@ import (
 	"github.com/codementor/codementor/adapters/logsink"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
+	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/health"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/migrations"
@@ -60,6 +63,7 @@ func httpOptions(cfg *config.Config) httpadapter.Options {
 		BodyLimit: cfg.HTTPBodyLimit, RequestTimeout: cfg.HTTPRequestTimeout,
 		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout,
 		CORSOrigins: cfg.CORSOrigins, CORSCredentials: cfg.CORSCredentials,
+		CookieSecure: cfg.CookieSecure, FrontendURL: cfg.FrontendURL, TrustedProxies: cfg.TrustedProxies,
 	}
 }
 
@@ -83,10 +87,14 @@ func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock) (*he
 	return health.NewService(p, components(), cfg.ReadinessTimeout, clock, version)
 }
 
-func httpDeps(h *health.Service, log *slog.Logger) httpadapter.Deps {
-	return httpadapter.Deps{Health: h, Logger: log}
+func httpDeps(h *health.Service, a *account.Service, tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Accounts: a, Tokens: tokens, Logger: log}
 }
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {
 	return httpadapter.NewApp(opts, deps)
+}
+
+func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
 }

@@ -8,13 +8,19 @@ import (
 
 	"github.com/google/wire"
 
+	"github.com/codementor/codementor/adapters/argon2"
+	"github.com/codementor/codementor/adapters/jwt"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
+	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/adapters/system"
+	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/cmd/codementor/config"
+	"github.com/codementor/codementor/ports"
 )
 
-// initServer builds everything `serve` needs. The cleanup closes the pools.
+// initServer builds everything `serve` needs. The cleanup closes the pools
+// and waits for background work.
 func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Server, func(), error) {
 	wire.Build(
 		newLogger,
@@ -22,6 +28,12 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		redisOptions, redis.ProviderSet,
 		system.ProviderSet,
 		pingers, healthService,
+		tokenIssuer, wire.Bind(new(ports.TokenIssuer), new(*jwt.Issuer)),
+		passwordHasher, wire.Bind(new(ports.PasswordHasher), new(*argon2.Hasher)),
+		mailer, rateLimiter, oauthProviders,
+		secretBox, wire.Bind(new(ports.SecretBox), new(*secretbox.Box)),
+		background, wire.Bind(new(ports.Background), new(*system.Background)),
+		accountConfig, wire.Struct(new(account.Deps), "*"), account.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),
 	)

@@ -11,13 +11,15 @@ import (
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/adapters/system"
+	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"io"
 )
 
 // Injectors from wire.go:
 
-// initServer builds everything `serve` needs. The cleanup closes the pools.
+// initServer builds everything `serve` needs. The cleanup closes the pools
+// and waits for background work.
 func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Server, func(), error) {
 	options := httpOptions(cfg)
 	options2 := postgresOptions(cfg)
@@ -41,18 +43,92 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
+	userRepository := postgres.NewUserRepository(pool)
+	sessionRepository := postgres.NewSessionRepository(pool)
+	oneTimeTokenRepository := postgres.NewOneTimeTokenRepository(pool)
+	linkedIdentityRepository := postgres.NewLinkedIdentityRepository(pool)
+	profileRepository := postgres.NewProfileRepository(pool)
+	txManager := postgres.NewTxManager(pool)
+	hasher, err := passwordHasher()
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	issuer, err := tokenIssuer(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
 	logger, cleanup3 := newLogger(cfg, logOut)
-	deps := httpDeps(service, logger)
-	app, err := newApp(options, deps)
+	portsMailer, err := mailer(cfg, logger)
 	if err != nil {
 		cleanup3()
 		cleanup2()
 		cleanup()
 		return nil, nil, err
 	}
-	fs := migrationsFS()
-	migrator, cleanup4, err := postgres.NewMigrator(pool, fs)
+	portsRateLimiter := rateLimiter(client, logger)
+	oAuthStateStore := redis.NewOAuthStateStore(client)
+	box, err := secretBox(cfg)
 	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	v2, err := oauthProviders(cfg)
+	if err != nil {
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	securityLog := system.NewSecurityLog(logger)
+	systemBackground, cleanup4 := background(logger)
+	iDs := _wireIDsValue
+	deps := account.Deps{
+		Users:      userRepository,
+		Sessions:   sessionRepository,
+		Tokens:     oneTimeTokenRepository,
+		Identities: linkedIdentityRepository,
+		Profiles:   profileRepository,
+		Tx:         txManager,
+		Hasher:     hasher,
+		Issuer:     issuer,
+		Mailer:     portsMailer,
+		Limiter:    portsRateLimiter,
+		States:     oAuthStateStore,
+		Box:        box,
+		Providers:  v2,
+		Security:   securityLog,
+		Background: systemBackground,
+		Clock:      clock,
+		IDs:        iDs,
+	}
+	config2 := accountConfig(cfg)
+	accountService, err := account.NewService(deps, config2)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps2 := httpDeps(service, accountService, issuer, logger)
+	app, err := newApp(options, deps2)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	fs := migrationsFS()
+	migrator, cleanup5, err := postgres.NewMigrator(pool, fs)
+	if err != nil {
+		cleanup4()
 		cleanup3()
 		cleanup2()
 		cleanup()
@@ -65,6 +141,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		Logger:   logger,
 	}
 	return server, func() {
+		cleanup5()
 		cleanup4()
 		cleanup3()
 		cleanup2()
@@ -74,6 +151,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 
 var (
 	_wireClockValue = system.Clock{}
+	_wireIDsValue   = system.IDs{}
 )
 
 // initMigrator builds what `migrate` needs: only the database.

@@ -57,16 +57,20 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// environ is a minimal environment: nothing of the test process's own.
+// testJWTSecret signs access tokens in the servers these tests start.
+const testJWTSecret = "e2e-only-jwt-secret-0123456789abcdef-0123456789"
+
+// environ is a minimal environment: nothing of the test process's own but
+// PATH and HOME, plus a JWT secret (which kv may override).
 func environ(kv ...string) []string {
-	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME")}
+	env := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"), "JWT_SECRET=" + testJWTSecret}
 	return append(env, kv...)
 }
 
 func TestConfigErrorIsOneLineNamingTheVariable(t *testing.T) {
 	t.Parallel()
 	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = environ("REDIS_URL=redis://127.0.0.1:6379/0", "HTTP_REQUEST_TIMEOUT=soon")
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "REDIS_URL=redis://127.0.0.1:6379/0", "HTTP_REQUEST_TIMEOUT=soon"}
 	out, err := cmd.CombinedOutput()
 	var exit *exec.ExitError
 	require.ErrorAs(t, err, &exit)
@@ -75,6 +79,7 @@ func TestConfigErrorIsOneLineNamingTheVariable(t *testing.T) {
 	assert.NotContains(t, line, "\n")
 	assert.Contains(t, line, "DATABASE_URL: required but not set")
 	assert.Contains(t, line, "HTTP_REQUEST_TIMEOUT: malformed value")
+	assert.Contains(t, line, "JWT_SECRET: required but not set")
 }
 
 func TestUnknownCommandAndUsage(t *testing.T) {
@@ -98,9 +103,9 @@ func TestMigrateCommands(t *testing.T) {
 		return string(out)
 	}
 	assert.Contains(t, run("migrate", "status"), "pending")
-	assert.Contains(t, run("migrate", "up"), "applied 00001_users.sql")
+	assert.Contains(t, run("migrate", "up"), "applied 00002_identity.sql")
 	assert.NotContains(t, run("migrate", "status"), "pending")
-	assert.Contains(t, run("migrate", "down"), "rolled back")
+	assert.Contains(t, run("migrate", "down"), "rolled back 00002_identity.sql")
 	assert.Contains(t, run("migrate", "status"), "pending")
 }
 

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/url"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 
@@ -100,7 +101,73 @@ type Config struct {
 
 	// Health.
 	ReadinessTimeout time.Duration `env:"READINESS_TIMEOUT" envDefault:"1s"`
+
+	// Access and refresh tokens.
+	JWTSecret          Secret        `env:"JWT_SECRET,required,notEmpty"`
+	JWTPreviousSecrets []Secret      `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
+	JWTIssuer          string        `env:"JWT_ISSUER" envDefault:"codementor"`
+	JWTAudience        string        `env:"JWT_AUDIENCE" envDefault:"codementor-api"`
+	AccessTokenTTL     time.Duration `env:"ACCESS_TOKEN_TTL" envDefault:"15m"`
+	RefreshTokenTTL    time.Duration `env:"REFRESH_TOKEN_TTL" envDefault:"720h"`
+	CookieSecure       bool          `env:"COOKIE_SECURE" envDefault:"true"`
+	TrustedProxies     []string      `env:"TRUSTED_PROXIES" envSeparator:","`
+	// TokenEncryptionKey seals provider tokens at rest (32 bytes, base64 or hex).
+	TokenEncryptionKey    Secret   `env:"TOKEN_ENCRYPTION_KEY"`
+	TokenEncryptionOldKey []Secret `env:"TOKEN_ENCRYPTION_OLD_KEYS" envSeparator:","`
+
+	// Auth throttling, "N/duration" per client IP or per account.
+	RateLoginIP      RateSpec `env:"AUTH_RATE_LOGIN_IP" envDefault:"20/1m"`
+	RateLoginAccount RateSpec `env:"AUTH_RATE_LOGIN_ACCOUNT" envDefault:"10/15m"`
+	RateRegisterIP   RateSpec `env:"AUTH_RATE_REGISTER_IP" envDefault:"10/1h"`
+	RateRefreshIP    RateSpec `env:"AUTH_RATE_REFRESH_IP" envDefault:"60/1m"`
+	RateResetIP      RateSpec `env:"AUTH_RATE_RESET_IP" envDefault:"10/1h"`
+	RateResetAccount RateSpec `env:"AUTH_RATE_RESET_ACCOUNT" envDefault:"3/1h"`
+
+	// Mail: SMTP_URL, or the separate SMTP_* values; neither = log mailer.
+	SMTPURL      DSN    `env:"SMTP_URL"`
+	SMTPHost     string `env:"SMTP_HOST"`
+	SMTPPort     int    `env:"SMTP_PORT" envDefault:"587"`
+	SMTPUsername string `env:"SMTP_USERNAME"`
+	SMTPPassword Secret `env:"SMTP_PASSWORD"`
+	SMTPTLS      string `env:"SMTP_TLS" envDefault:"starttls"`
+	MailFrom     string `env:"MAIL_FROM" envDefault:"CodeMentor <no-reply@localhost>"`
+
+	// OAuth sign-in. A provider is on when its client ID and secret are set.
+	GitHubClientID     string `env:"GITHUB_CLIENT_ID"`
+	GitHubClientSecret Secret `env:"GITHUB_CLIENT_SECRET"`
+	GitHubOAuthURL     string `env:"GITHUB_OAUTH_URL" envDefault:"https://github.com"`
+	GitHubAPIURL       string `env:"GITHUB_API_URL" envDefault:"https://api.github.com"`
+	GoogleClientID     string `env:"GOOGLE_CLIENT_ID"`
+	GoogleClientSecret Secret `env:"GOOGLE_CLIENT_SECRET"`
+	// GoogleOAuthURL replaces Google's endpoints (for tests); empty = Google's own.
+	GoogleOAuthURL string `env:"GOOGLE_OAUTH_URL"`
 }
+
+// RateSpec is "N/duration": N hits per duration.
+type RateSpec struct {
+	N      int
+	Window time.Duration
+}
+
+// UnmarshalText parses "20/1m".
+func (r *RateSpec) UnmarshalText(b []byte) error {
+	n, w, ok := strings.Cut(string(b), "/")
+	if !ok {
+		return errors.New("want N/duration, such as 20/1m")
+	}
+	count, err := strconv.Atoi(strings.TrimSpace(n))
+	if err != nil || count < 1 {
+		return errors.New("want a positive count before the slash")
+	}
+	d, err := time.ParseDuration(strings.TrimSpace(w))
+	if err != nil || d <= 0 {
+		return errors.New("want a positive duration after the slash")
+	}
+	r.N, r.Window = count, d
+	return nil
+}
+
+func (r RateSpec) String() string { return fmt.Sprintf("%d/%s", r.N, r.Window) }
 
 // Load reads the configuration from the given environment (os.Environ in
 // production) and validates it. The error is one line naming the variable.
@@ -151,6 +218,8 @@ func typeWord(t reflect.Type) string {
 		return "true or false"
 	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
 		return "a whole number"
+	case t == reflect.TypeOf(RateSpec{}):
+		return "N/duration, such as 20/1m"
 	}
 	return t.String()
 }
@@ -236,6 +305,48 @@ func (c *Config) validate() error {
 			bad("PUBLIC_URL", "must be an absolute URL")
 		}
 	}
+	if len(c.JWTSecret.Reveal()) < 32 {
+		bad("JWT_SECRET", "must be at least 32 bytes (e.g. `openssl rand -base64 48`)")
+	}
+	for _, old := range c.JWTPreviousSecrets {
+		if len(old.Reveal()) < 32 {
+			bad("JWT_PREVIOUS_SECRETS", "each must be at least 32 bytes")
+		}
+	}
+	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > 24*time.Hour {
+		bad("ACCESS_TOKEN_TTL", "must be between 1s and 24h")
+	}
+	if c.RefreshTokenTTL < time.Minute {
+		bad("REFRESH_TOKEN_TTL", "must be at least 1m")
+	}
+	if c.JWTIssuer == "" || c.JWTAudience == "" {
+		bad("JWT_ISSUER", "JWT_ISSUER and JWT_AUDIENCE must not be empty")
+	}
+	if (c.GitHubClientID == "") != (c.GitHubClientSecret == "") {
+		bad("GITHUB_CLIENT_ID", "set both GITHUB_CLIENT_ID and GITHUB_CLIENT_SECRET, or neither")
+	}
+	if (c.GoogleClientID == "") != (c.GoogleClientSecret == "") {
+		bad("GOOGLE_CLIENT_ID", "set both GOOGLE_CLIENT_ID and GOOGLE_CLIENT_SECRET, or neither")
+	}
+	if (c.GitHubClientID != "" || c.GoogleClientID != "") && c.TokenEncryptionKey == "" {
+		bad("TOKEN_ENCRYPTION_KEY", "is required when a sign-in provider is configured (32 bytes, base64 or hex)")
+	}
+	for key, raw := range map[string]string{"GITHUB_OAUTH_URL": c.GitHubOAuthURL, "GITHUB_API_URL": c.GitHubAPIURL, "GOOGLE_OAUTH_URL": c.GoogleOAuthURL} {
+		if raw == "" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad(key, "must be an http(s) URL")
+		}
+	}
+	switch c.SMTPTLS {
+	case "starttls", "opportunistic", "tls", "none":
+	default:
+		bad("SMTP_TLS", "must be starttls, opportunistic, tls or none")
+	}
+	if c.SMTPURL != "" && c.SMTPHost != "" {
+		bad("SMTP_URL", "set SMTP_URL or SMTP_HOST, not both")
+	}
 	if len(problems) > 0 {
 		return errors.New("config: " + strings.Join(problems, "; "))
 	}
@@ -271,5 +382,9 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("log_format", c.LogFormat),
 		slog.Int("body_limit_bytes", c.HTTPBodyLimit),
 		slog.Duration("request_timeout", c.HTTPRequestTimeout),
+		slog.Any("jwt_secret", c.JWTSecret),
+		slog.Bool("github_sign_in", c.GitHubClientID != ""),
+		slog.Bool("google_sign_in", c.GoogleClientID != ""),
+		slog.Bool("smtp", c.SMTPURL != "" || c.SMTPHost != ""),
 	)
 }

@@ -21,6 +21,7 @@ func minimal() map[string]string {
 	return map[string]string{
 		"DATABASE_URL": "postgres://app:s3cret-pw@db.internal:5432/codementor?sslmode=disable",
 		"REDIS_URL":    "redis://:r3dis-pw@cache.internal:6379/0",
+		"JWT_SECRET":   "jwt-secret-value-that-is-long-enough-0123456789",
 	}
 }
 
@@ -51,7 +52,13 @@ func TestMissingOrMalformedValueNamesTheVariableInOneLine(t *testing.T) {
 		env  map[string]string
 		want string
 	}{
-		{"missing database", map[string]string{"REDIS_URL": "redis://x:6379"}, "DATABASE_URL: required but not set"},
+		{"missing database", map[string]string{"REDIS_URL": "redis://x:6379", "JWT_SECRET": strings.Repeat("s", 32)}, "DATABASE_URL: required but not set"},
+		{"missing jwt secret", map[string]string{"REDIS_URL": "redis://x:6379", "DATABASE_URL": "postgres://x/y"}, "JWT_SECRET: required but not set"},
+		{"short jwt secret", with("JWT_SECRET", "short"), "JWT_SECRET: must be at least 32 bytes"},
+		{"malformed rate", with("AUTH_RATE_LOGIN_IP", "lots"), "AUTH_RATE_LOGIN_IP: malformed value (want N/duration, such as 20/1m)"},
+		{"half a provider", with("GITHUB_CLIENT_ID", "abc"), "GITHUB_CLIENT_ID: set both"},
+		{"provider without encryption key", with("GITHUB_CLIENT_ID", "abc", "GITHUB_CLIENT_SECRET", "def"), "TOKEN_ENCRYPTION_KEY: is required"},
+		{"bad smtp tls", with("SMTP_TLS", "maybe"), "SMTP_TLS: must be"},
 		{"empty redis", with("REDIS_URL", ""), "REDIS_URL: required but empty"},
 		{"malformed duration", with("HTTP_REQUEST_TIMEOUT", "soon"), "HTTP_REQUEST_TIMEOUT: malformed value (want a duration such as 30s or 5m)"},
 		{"malformed int", with("DB_MAX_CONNS", "lots"), "DB_MAX_CONNS: malformed value (want a whole number)"},
@@ -92,12 +99,23 @@ func TestSecretsNeverReachLogs(t *testing.T) {
 	for _, h := range []slog.Handler{slog.NewJSONHandler(&buf, nil), slog.NewTextHandler(&buf, nil)} {
 		slog.New(h).Info("starting", slog.Any("config", c), slog.Any("url", c.DatabaseURL))
 	}
-	buf.WriteString(fmt.Sprintf("%v %+v %#v %s", c, c, c.RedisURL, c.DatabaseURL))
+	buf.WriteString(fmt.Sprintf("%v %+v %#v %s %v", c, c, c.RedisURL, c.DatabaseURL, c.JWTSecret))
 	out := buf.String()
+	assert.NotContains(t, out, "jwt-secret-value")
 	assert.NotContains(t, out, "s3cret-pw")
 	assert.NotContains(t, out, "r3dis-pw")
 	assert.Contains(t, out, "db.internal", "the host is still shown, for debugging")
 	assert.Equal(t, "postgres://app:s3cret-pw@db.internal:5432/codementor?sslmode=disable", c.DatabaseURL.Reveal())
+}
+
+func TestRatesAndPreviousSecrets(t *testing.T) {
+	t.Parallel()
+	c, err := config.Load(with("AUTH_RATE_LOGIN_IP", "100/30s", "JWT_PREVIOUS_SECRETS", strings.Repeat("a", 32)+","+strings.Repeat("b", 40)))
+	require.NoError(t, err)
+	assert.Equal(t, config.RateSpec{N: 100, Window: 30 * time.Second}, c.RateLoginIP)
+	assert.Equal(t, config.RateSpec{N: 10, Window: 15 * time.Minute}, c.RateLoginAccount)
+	require.Len(t, c.JWTPreviousSecrets, 2)
+	assert.Equal(t, strings.Repeat("b", 40), c.JWTPreviousSecrets[1].Reveal())
 }
 
 func TestCORSOriginsAreTrimmed(t *testing.T) {
