@@ -18,7 +18,8 @@ const (
 
 // FallbackLimiter asks Primary (the shared Redis limiter) and, when it fails
 // or is slow, Fallback (a per-instance one): auth keeps being throttled, per
-// instance, while Redis is down. After a failure it leaves Primary alone for
+// instance, while Redis is down. Fallback also counts the hits Primary
+// decides, so switching over never resets a key's count. After a failure it leaves Primary alone for
 // a pause, then lets one hit try it again, so a down Redis costs one
 // timeout per pause rather than one per login (go-redis takes seconds to
 // give up dialling a refused port). Readiness is what reports Redis down,
@@ -89,6 +90,11 @@ func (f *FallbackLimiter) Allow(ctx context.Context, key string, limit int, wind
 	case r := <-done:
 		if r.err == nil {
 			f.recovered()
+			// Shadow count: Fallback sees every hit this instance decides,
+			// so when Redis goes away the per-instance limiter starts from
+			// this instance's real history, not from zero (which would
+			// hand every key a fresh burst at the worst moment).
+			_, _ = f.Fallback.Allow(ctx, key, limit, window)
 			return r.d, nil
 		}
 		err = r.err

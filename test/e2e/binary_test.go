@@ -3,9 +3,7 @@
 package e2e
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -13,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -115,49 +112,9 @@ func TestMigrateCommands(t *testing.T) {
 func TestServeMigratesAnswersAndStopsCleanly(t *testing.T) {
 	t.Parallel()
 	dbURL := testenv.EmptyPostgresURL(t)
-	cmd := exec.Command(binary(t), "serve")
-	cmd.Env = environ("DATABASE_URL="+dbURL, "REDIS_URL="+testenv.RedisURL(t),
-		"REDIS_KEY_PREFIX="+testenv.RedisPrefix(t), "HTTP_ADDR=127.0.0.1:0", "LOG_FORMAT=json")
-	stdout, err := cmd.StdoutPipe()
-	require.NoError(t, err)
-	cmd.Stderr = cmd.Stdout
-	require.NoError(t, cmd.Start())
-	t.Cleanup(func() { _ = cmd.Process.Kill() })
+	srv := startServer(t, "DATABASE_URL="+dbURL)
 
-	lines := make(chan map[string]any, 100)
-	var logs strings.Builder
-	var logsMu sync.Mutex
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			logsMu.Lock()
-			logs.WriteString(sc.Text() + "\n")
-			logsMu.Unlock()
-			var rec map[string]any
-			if json.Unmarshal(sc.Bytes(), &rec) == nil {
-				lines <- rec
-			}
-		}
-		close(lines)
-	}()
-
-	var addr string
-	deadline := time.After(30 * time.Second)
-	for addr == "" {
-		select {
-		case rec, ok := <-lines:
-			require.True(t, ok, "server exited early")
-			if rec["msg"] == "listening" {
-				addr = rec["addr"].(string)
-				assert.Contains(t, rec["docs"], "/docs")
-			}
-		case <-deadline:
-			t.Fatal("server did not start listening")
-		}
-	}
-	base := "http://" + addr
-
-	res, err := http.Get(base + "/api/v1/health/ready")
+	res, err := http.Get(srv.base + "/api/v1/health/ready")
 	require.NoError(t, err)
 	body, _ := io.ReadAll(res.Body)
 	res.Body.Close()
@@ -165,27 +122,13 @@ func TestServeMigratesAnswersAndStopsCleanly(t *testing.T) {
 	assert.Contains(t, string(body), `"postgres":{"status":"up"`)
 	assert.Contains(t, string(body), `"redis":{"status":"up"`)
 
-	res, err = http.Get(base + "/docs")
+	res, err = http.Get(srv.base + "/docs")
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 
-	require.NoError(t, cmd.Process.Signal(syscall.SIGTERM))
-	done := make(chan error, 1)
-	go func() {
-		for range lines {
-		}
-		done <- cmd.Wait()
-	}()
-	select {
-	case err := <-done:
-		require.NoError(t, err, "exit code 0 after SIGTERM")
-	case <-time.After(25 * time.Second):
-		t.Fatal("server did not stop after SIGTERM")
-	}
-	logsMu.Lock()
-	all := logs.String()
-	logsMu.Unlock()
+	require.NoError(t, srv.stop(), "exit code 0 after SIGTERM")
+	all := srv.logs()
 	assert.Contains(t, all, "applied 00001_users.sql")
 	assert.Contains(t, all, "shutdown complete")
 	assert.NotContains(t, all, "WARNING: DATA RACE")
