@@ -154,6 +154,7 @@ trap 'exit 143' TERM
 log "building the real server and the bare one"
 go build -o "$tmp/codementor" ./cmd/codementor
 go build -o "$tmp/bare" ./test/bench/bare
+go build -o "$tmp/identity" ./test/bench/identity
 
 # http_get host port path: the raw HTTP/1.1 response, using only bash, so
 # the script needs no curl.
@@ -201,6 +202,7 @@ full_log="$tmp/full.log"
 log "starting the real server on $FULL_ADDR (log: access log to a file)"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=disable" \
 	REDIS_URL=redis://127.0.0.1:6379/0 JWT_SECRET=bench-only-jwt-secret-0123456789abcdef-0123456789 \
+	AUTH_RATE_LOGIN_IP=100000000/1s AUTH_RATE_LOGIN_ACCOUNT=100000000/1s AUTH_RATE_REGISTER_IP=1000/1s \
 	HTTP_ADDR="$FULL_ADDR" \
 	LOG_FORMAT=json \
 	"$tmp/codementor" serve >>"$full_log" 2>&1 &
@@ -234,13 +236,13 @@ to_ms() { # "123.45us" -> "0.123"
 run_wrk() {
 	local name=$1 url=$2 logf=${3:-} out="$tmp/wrk.out" rps p50 p99
 	if [[ $WARMUP != 0 && $WARMUP != 0s ]]; then
-		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null ||
+		wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${WRK_ARGS[@]}" "$url" >/dev/null ||
 			die "wrk warm-up against the $name server failed"
 	fi
 	if [[ -n $logf ]]; then
 		: >"$logf"
 	fi
-	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "$url" >"$out" 2>&1 ||
+	wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --latency "${WRK_ARGS[@]}" "$url" >"$out" 2>&1 ||
 		{ cat "$out" >&2; die "wrk against the $name server failed"; }
 	if grep -q 'Non-2xx or 3xx responses' "$out"; then
 		cat "$out" >&2
@@ -261,6 +263,8 @@ run_wrk() {
 	P50=$(to_ms "$p50") || die "unknown latency unit in '$p50'"
 	P99=$(to_ms "$p99") || die "unknown latency unit in '$p99'"
 }
+
+WRK_ARGS=() # extra wrk arguments (headers, a script) for the next run_wrk
 
 median() { # numbers... -> median
 	printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END {
@@ -324,3 +328,63 @@ printf '%-28s %14.2f %10.3f %10.3f\n' "bare fiber (no middleware)" "$b_rps" "$b_
 printf '%-28s %14.2f %10.3f %10.3f\n' "full chain (codementor)" "$f_rps" "$f_p50" "$f_p99"
 echo
 echo "full/bare req/s: ${ratio}%  ->  $verdict"
+
+summary=("GET $LIVE_PATH full/bare req/s: ${ratio}% -> $verdict")
+
+# ---------------------------------------------------------------- identity
+
+ratio_line() { # label value base target: prints and records a PASS/FAIL line
+	local label=$1 v=$2 b=$3 t=$4 pct verdict
+	pct=$(awk -v v="$v" -v b="$b" 'BEGIN { printf "%.1f", 100 * v / b }')
+	if awk -v v="$v" -v b="$b" -v t="$t" 'BEGIN { exit !(100 * v >= t * b) }'; then
+		verdict="PASS (>= ${t}%)"
+	else
+		verdict="FAIL (< ${t}%)"
+	fi
+	echo "$label: ${pct}%  ->  $verdict"
+	summary+=("$label: ${pct}% -> $verdict")
+}
+
+token=$("$tmp/identity" token -base "http://$FULL_ADDR") || die "could not sign the bench user in"
+
+echo
+log "GET /api/v1/users/me (authenticated) vs the bare handler: $ROUNDS alternating round(s)"
+declare -a me_rps=() me_p50=() me_p99=() bare2_rps=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	WRK_ARGS=(-H "Authorization: Bearer $token")
+	run_wrk "users/me" "http://$FULL_ADDR/api/v1/users/me" "$full_log"
+	me_rps+=("$RPS") me_p50+=("$P50") me_p99+=("$P99")
+	printf '    round %d  users/me %12.2f req/s  p50 %8.3f ms  p99 %8.3f ms\n' "$r" "$RPS" "$P50" "$P99"
+	: >"$full_log"
+	WRK_ARGS=()
+	run_wrk bare "$bare_url"
+	bare2_rps+=("$RPS")
+	printf '    round %d  bare     %12.2f req/s\n' "$r" "$RPS"
+done
+m_rps=$(median "${me_rps[@]}") b2_rps=$(median "${bare2_rps[@]}")
+printf '%-28s %14.2f %10.3f %10.3f\n' "GET /users/me" "$m_rps" "$(median "${me_p50[@]}")" "$(median "${me_p99[@]}")"
+printf '%-28s %14.2f\n' "bare fiber (same run)" "$b2_rps"
+ratio_line "GET /users/me vs bare req/s" "$m_rps" "$b2_rps" 50
+
+echo
+log "POST /api/v1/auth/login vs the raw argon2id verification rate (every CPU), $ROUNDS round(s)"
+declare -a login_rps=() hash_rps=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	hr=$("$tmp/identity" hashrate -duration "$DURATION") || die "hash rate measurement failed"
+	hash_rps+=("$hr")
+	WRK_ARGS=(-s test/bench/login.lua)
+	saved_c=$CONNECTIONS
+	CONNECTIONS=4
+	run_wrk login "http://$FULL_ADDR/api/v1/auth/login" "$full_log"
+	CONNECTIONS=$saved_c
+	WRK_ARGS=()
+	login_rps+=("$RPS")
+	: >"$full_log"
+	printf '    round %d  raw hash %8.2f /s   login %8.2f req/s  p50 %8.3f ms  p99 %8.3f ms\n' "$r" "$hr" "$RPS" "$P50" "$P99"
+done
+l_rps=$(median "${login_rps[@]}") h_rps=$(median "${hash_rps[@]}")
+ratio_line "POST /auth/login vs raw argon2id rate" "$l_rps" "$h_rps" 85
+
+echo
+echo "Summary (figures are ratios measured side by side in this run):"
+printf '  %s\n' "${summary[@]}"

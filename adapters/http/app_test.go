@@ -84,6 +84,7 @@ type testApp struct {
 	app  *fiber.App
 	logs *syncBuffer
 	base string
+	fx   *accounttest.Fixture
 }
 
 type appConfig struct {
@@ -126,7 +127,7 @@ func newTestApp(t *testing.T, mutate ...func(*appConfig)) testApp {
 	require.NoError(t, err)
 	go func() { _ = app.Listener(ln) }()
 	t.Cleanup(func() { _ = app.ShutdownWithTimeout(5 * time.Second) })
-	return testApp{app: app, logs: logs, base: "http://" + ln.Addr().String()}
+	return testApp{app: app, logs: logs, base: "http://" + ln.Addr().String(), fx: fx}
 }
 
 type response struct {

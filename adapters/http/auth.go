@@ -74,8 +74,8 @@ func (h authHandlers) signedIn(c *fiber.Ctx, r account.AuthResult) error {
 
 type registerRequest struct {
 	Email       string `json:"email" validate:"required,max=254"`
-	Password    string `json:"password" validate:"required,max=1024"`
-	DisplayName string `json:"display_name" validate:"required,max=200"`
+	Password    string `json:"password" validate:"required,max=128"`
+	DisplayName string `json:"display_name" validate:"required,max=80"`
 }
 
 func (h authHandlers) register(c *fiber.Ctx) error {
@@ -197,7 +197,7 @@ func (h authHandlers) requestPasswordReset(c *fiber.Ctx) error {
 
 type resetConfirmRequest struct {
 	Token    string `json:"token" validate:"required,max=256"`
-	Password string `json:"password" validate:"required,max=1024"`
+	Password string `json:"password" validate:"required,max=128"`
 }
 
 func (h authHandlers) confirmPasswordReset(c *fiber.Ctx) error {
@@ -246,11 +246,7 @@ func (h authHandlers) oauthCallback(provider string) fiber.Handler {
 		r, err := h.accounts.FinishOAuth(c.UserContext(), in)
 		if err != nil {
 			noteError(c, err)
-			code := classify(err).code
-			if code == "internal" && classify(err).status < 500 {
-				code = "sign_in_failed"
-			}
-			return c.Redirect(h.frontend("error", code), fiber.StatusFound)
+			return c.Redirect(h.frontend("error", classify(err).code), fiber.StatusFound)
 		}
 		h.setRefreshCookie(c, r.RefreshToken, r.RefreshExpiresAt)
 		return c.Redirect(h.frontend("success", ""), fiber.StatusFound)

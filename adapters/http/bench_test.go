@@ -72,7 +72,7 @@ func BenchmarkLiveFullChain(b *testing.B) {
 		Health:   benchHealth{},
 		Accounts: fx.Service,
 		Tokens:   fx.Issuer,
-		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Logger:   slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -21,9 +21,9 @@ func (h usersHandlers) me(c *fiber.Ctx) error {
 }
 
 type updateMeRequest struct {
-	DisplayName *string `json:"display_name" validate:"omitempty,max=200"`
+	DisplayName *string `json:"display_name" validate:"omitempty,max=80"`
 	AvatarURL   *string `json:"avatar_url" validate:"omitempty,max=2048"`
-	Bio         *string `json:"bio" validate:"omitempty,max=2000"`
+	Bio         *string `json:"bio" validate:"omitempty,max=500"`
 	Timezone    *string `json:"timezone" validate:"omitempty,max=64"`
 }
 
@@ -42,7 +42,7 @@ func (h usersHandlers) updateMe(c *fiber.Ctx) error {
 
 type changePasswordRequest struct {
 	CurrentPassword string `json:"current_password" validate:"max=1024"`
-	NewPassword     string `json:"new_password" validate:"required,max=1024"`
+	NewPassword     string `json:"new_password" validate:"required,max=128"`
 }
 
 func (h usersHandlers) changePassword(c *fiber.Ctx) error {
@@ -99,7 +99,7 @@ func (h usersHandlers) updatePreferences(c *fiber.Ctx) error {
 type onboardingRequest struct {
 	Languages        []string `json:"languages" validate:"required,min=1,max=10,dive,max=32"`
 	SkillLevel       string   `json:"skill_level" validate:"required"`
-	Goals            []string `json:"goals" validate:"max=10,dive,max=400"`
+	Goals            []string `json:"goals" validate:"max=10,dive,max=200"`
 	DailyGoalMinutes *int     `json:"daily_goal_minutes"`
 }
 

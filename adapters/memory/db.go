@@ -60,6 +60,9 @@ func (db *DB) restore(s tables) {
 
 type txKey struct{}
 
+// InTx reports whether ctx carries a transaction of a memory DB.
+func InTx(ctx context.Context) bool { _, ok := ctx.Value(txKey{}).(*DB); return ok }
+
 // lockWrite takes what a write needs. Outside a transaction a write also
 // waits for running transactions, so a rollback's restore can never wipe a
 // write that was not part of it.

@@ -60,6 +60,9 @@ func (m *TxManager) WithinTx(ctx context.Context, fn func(ctx context.Context) e
 	return nil
 }
 
+// InTx reports whether ctx carries a transaction.
+func InTx(ctx context.Context) bool { _, ok := ctx.Value(txKey{}).(pgx.Tx); return ok }
+
 // conn returns the context's transaction, or the pool outside one.
 func conn(ctx context.Context, pool *pgxpool.Pool) querier {
 	if tx, ok := ctx.Value(txKey{}).(pgx.Tx); ok {

@@ -11,7 +11,7 @@ var ProviderSet = wire.NewSet(
 	NewPool,
 	NewPinger,
 	NewTxManager, wire.Bind(new(ports.TxManager), new(*TxManager)),
-	NewUserRepository, wire.Bind(new(ports.UserRepository), new(*UserRepository)),
+	NewUserRepository, // bound to ports.UserRepository in cmd, behind a cache
 	NewSessionRepository, wire.Bind(new(ports.SessionRepository), new(*SessionRepository)),
 	NewOneTimeTokenRepository, wire.Bind(new(ports.OneTimeTokenRepository), new(*OneTimeTokenRepository)),
 	NewLinkedIdentityRepository, wire.Bind(new(ports.LinkedIdentityRepository), new(*LinkedIdentityRepository)),

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"time"
 	"io"
 	"io/fs"
 	"log/slog"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 

@@ -7,10 +7,12 @@ import (
 	"time"
 
 	"github.com/codementor/codementor/adapters/argon2"
+	"github.com/codementor/codementor/adapters/cache"
 	"github.com/codementor/codementor/adapters/jwt"
 	"github.com/codementor/codementor/adapters/mail"
 	"github.com/codementor/codementor/adapters/memory"
 	"github.com/codementor/codementor/adapters/oauth"
+	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/adapters/system"
@@ -30,6 +32,11 @@ func tokenIssuer(cfg *config.Config) (*jwt.Issuer, error) {
 		return nil, fmt.Errorf("JWT_SECRET: %w", err)
 	}
 	return iss, nil
+}
+
+// userRepository puts the short-lived account cache in front of Postgres.
+func userRepository(pg *postgres.UserRepository, cfg *config.Config) ports.UserRepository {
+	return cache.NewUsers(pg, postgres.InTx, cfg.UserCacheTTL, 100_000)
 }
 
 func passwordHasher() (*argon2.Hasher, error) { return argon2.New(argon2.DefaultParams()) }

@@ -28,6 +28,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		redisOptions, redis.ProviderSet,
 		system.ProviderSet,
 		pingers, healthService,
+		userRepository,
 		tokenIssuer, wire.Bind(new(ports.TokenIssuer), new(*jwt.Issuer)),
 		passwordHasher, wire.Bind(new(ports.PasswordHasher), new(*argon2.Hasher)),
 		mailer, rateLimiter, oauthProviders,

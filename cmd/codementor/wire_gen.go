@@ -43,7 +43,8 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	userRepository := postgres.NewUserRepository(pool)
+	postgresUserRepository := postgres.NewUserRepository(pool)
+	portsUserRepository := userRepository(postgresUserRepository, cfg)
 	sessionRepository := postgres.NewSessionRepository(pool)
 	oneTimeTokenRepository := postgres.NewOneTimeTokenRepository(pool)
 	linkedIdentityRepository := postgres.NewLinkedIdentityRepository(pool)
@@ -89,7 +90,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 	systemBackground, cleanup4 := background(logger)
 	iDs := _wireIDsValue
 	deps := account.Deps{
-		Users:      userRepository,
+		Users:      portsUserRepository,
 		Sessions:   sessionRepository,
 		Tokens:     oneTimeTokenRepository,
 		Identities: linkedIdentityRepository,

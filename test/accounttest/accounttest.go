@@ -126,16 +126,16 @@ func (ids) NewID() string { return uuid.Must(uuid.NewV7()).String() }
 
 // Fixture is a service and the fakes around it.
 type Fixture struct {
-	Service   *account.Service
-	Deps      account.Deps
-	Clock     *Clock
-	Mailbox   *Mailbox
-	Security  *SecurityEvents
-	Issuer    *jwt.Issuer
-	DB        *memory.DB
-	Limiter   *memory.RateLimiter
-	States    *memory.OAuthStateStore
-	Config    account.Config
+	Service  *account.Service
+	Deps     account.Deps
+	Clock    *Clock
+	Mailbox  *Mailbox
+	Security *SecurityEvents
+	Issuer   *jwt.Issuer
+	DB       *memory.DB
+	Limiter  *memory.RateLimiter
+	States   *memory.OAuthStateStore
+	Config   account.Config
 }
 
 // FastHasherParams keep argon2id's shape at a test-friendly cost.

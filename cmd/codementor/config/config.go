@@ -102,6 +102,10 @@ type Config struct {
 	// Health.
 	ReadinessTimeout time.Duration `env:"READINESS_TIMEOUT" envDefault:"1s"`
 
+	// UserCacheTTL keeps accounts read by authenticated requests in memory
+	// this long (writes on this instance are seen at once); 0 turns it off.
+	UserCacheTTL time.Duration `env:"USER_CACHE_TTL" envDefault:"2s"`
+
 	// Access and refresh tokens.
 	JWTSecret          Secret        `env:"JWT_SECRET,required,notEmpty"`
 	JWTPreviousSecrets []Secret      `env:"JWT_PREVIOUS_SECRETS" envSeparator:","`
@@ -312,6 +316,9 @@ func (c *Config) validate() error {
 		if len(old.Reveal()) < 32 {
 			bad("JWT_PREVIOUS_SECRETS", "each must be at least 32 bytes")
 		}
+	}
+	if c.UserCacheTTL < 0 || c.UserCacheTTL > time.Minute {
+		bad("USER_CACHE_TTL", "must be between 0 (off) and 1m")
 	}
 	if c.AccessTokenTTL <= 0 || c.AccessTokenTTL > 24*time.Hour {
 		bad("ACCESS_TOKEN_TTL", "must be between 1s and 24h")
