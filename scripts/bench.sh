@@ -116,12 +116,13 @@ if ! redis_up; then
 fi
 
 psql_admin() { PGCONNECT_TIMEOUT=5 psql -w -X -q -h 127.0.0.1 -p 5432 -U postgres -d postgres -v ON_ERROR_STOP=1 "$@"; }
-exists=$(psql_admin -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'") ||
+# A fresh database each run: the bench data (its user, sessions) is throwaway,
+# and a database left by an older checkout could hold an older schema.
+psql_admin -tAc "SELECT 1" >/dev/null ||
 	die "cannot connect to PostgreSQL as user postgres on 127.0.0.1 (trust auth expected)"
-if [[ $exists != 1 ]]; then
-	log "creating database $DB_NAME"
-	psql_admin -c "CREATE DATABASE $DB_NAME" || die "could not create database $DB_NAME"
-fi
+log "creating a fresh database $DB_NAME"
+psql_admin -c "DROP DATABASE IF EXISTS $DB_NAME WITH (FORCE)" -c "CREATE DATABASE $DB_NAME" ||
+	die "could not create database $DB_NAME"
 
 # ---------------------------------------------------------------- go benchmarks
 
@@ -203,6 +204,7 @@ log "starting the real server on $FULL_ADDR (log: access log to a file)"
 DATABASE_URL="postgres://postgres@127.0.0.1:5432/$DB_NAME?sslmode=disable" \
 	REDIS_URL=redis://127.0.0.1:6379/0 JWT_SECRET=bench-only-jwt-secret-0123456789abcdef-0123456789 \
 	AUTH_RATE_LOGIN_IP=100000000/1s AUTH_RATE_LOGIN_ACCOUNT=100000000/1s AUTH_RATE_REGISTER_IP=1000/1s \
+	REDIS_KEY_PREFIX="cmbench:$$:" \
 	HTTP_ADDR="$FULL_ADDR" \
 	LOG_FORMAT=json \
 	"$tmp/codementor" serve >>"$full_log" 2>&1 &
@@ -373,10 +375,13 @@ for ((r = 1; r <= ROUNDS; r++)); do
 	hr=$("$tmp/identity" hashrate -duration "$DURATION") || die "hash rate measurement failed"
 	hash_rps+=("$hr")
 	WRK_ARGS=(-s test/bench/login.lua)
-	saved_c=$CONNECTIONS
-	CONNECTIONS=4
+	saved_c=$CONNECTIONS saved_t=$THREADS
+	# More connections than CPUs, so a hash is always waiting while another
+	# request does its I/O (the server runs at most one hash per CPU anyway);
+	# one wrk thread is plenty for ~100 req/s and leaves the CPUs to the server.
+	CONNECTIONS=8 THREADS=1
 	run_wrk login "http://$FULL_ADDR/api/v1/auth/login" "$full_log"
-	CONNECTIONS=$saved_c
+	CONNECTIONS=$saved_c THREADS=$saved_t
 	WRK_ARGS=()
 	login_rps+=("$RPS")
 	: >"$full_log"

@@ -8,6 +8,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 
@@ -76,6 +77,8 @@ type Hasher struct {
 	params Params
 	// dummy is a hash of a random secret, made with params, for DummyVerify.
 	dummy string
+	// slots bound how many hashes run at once (see idKey).
+	slots chan struct{}
 }
 
 // New validates p and returns a hasher using it. It hashes once to prepare
@@ -86,7 +89,7 @@ func New(p Params) (*Hasher, error) {
 	if err := p.validate(); err != nil {
 		return nil, fmt.Errorf("argon2 params: %w", err)
 	}
-	h := &Hasher{params: p}
+	h := &Hasher{params: p, slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	secret := make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, fmt.Errorf("argon2 dummy secret: %w", err)
@@ -108,7 +111,7 @@ func (h *Hasher) Hash(password string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", fmt.Errorf("argon2 salt: %w", err)
 	}
-	key := xargon2.IDKey([]byte(password), salt, h.params.Iterations, h.params.Memory, h.params.Parallelism, h.params.KeyLength)
+	key := h.idKey([]byte(password), salt, h.params)
 	return encode(h.params, salt, key), nil
 }
 
@@ -120,8 +123,18 @@ func (h *Hasher) Verify(encoded, password string) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	got := xargon2.IDKey([]byte(password), salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
+	got := h.idKey([]byte(password), salt, p)
 	return subtle.ConstantTimeCompare(got, key) == 1, nil
+}
+
+// idKey runs argon2id in one of the hasher's slots. There are as many slots
+// as CPUs: each run is CPU- and memory-bound (19 MiB by default), so running
+// more at once only adds memory (a flood of logins could otherwise allocate
+// without bound) and cache misses, not throughput; the rest queue.
+func (h *Hasher) idKey(password, salt []byte, p Params) []byte {
+	h.slots <- struct{}{}
+	defer func() { <-h.slots }()
+	return xargon2.IDKey(password, salt, p.Iterations, p.Memory, p.Parallelism, p.KeyLength)
 }
 
 // DummyVerify does the work of a failed Verify against a hash made with the

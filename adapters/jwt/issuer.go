@@ -90,6 +90,7 @@ type Issuer struct {
 	ttl      time.Duration
 	now      func() time.Time
 	parser   *gojwt.Parser
+	verified verifiedCache
 }
 
 // New validates o and returns an Issuer.
@@ -263,6 +264,9 @@ func (i *Issuer) Verify(token string) (ports.AccessClaims, error) {
 	if len(token) > maxTokenLength {
 		return ports.AccessClaims{}, invalid("token too long")
 	}
+	if ac, ok := i.verified.get(token, i.now()); ok {
+		return ac, nil
+	}
 	c := &claims{}
 	if t, err := i.parser.ParseWithClaims(token, c, i.key); err != nil {
 		return ports.AccessClaims{}, translate(t, err)
@@ -274,13 +278,15 @@ func (i *Issuer) Verify(token string) (ports.AccessClaims, error) {
 	if err != nil {
 		return ports.AccessClaims{}, invalid("unknown role")
 	}
-	return ports.AccessClaims{
+	ac := ports.AccessClaims{
 		UserID:    c.Subject,
 		Role:      role,
 		TokenID:   c.ID,
 		IssuedAt:  c.IssuedAt.UTC(),
 		ExpiresAt: c.ExpiresAt.UTC(),
-	}, nil
+	}
+	i.verified.put(token, ac, i.now())
+	return ac, nil
 }
 
 // key picks the verification key by kid. The parser has already refused

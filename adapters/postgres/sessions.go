@@ -22,20 +22,21 @@ func NewSessionRepository(pool *pgxpool.Pool) *SessionRepository {
 	return &SessionRepository{pool: pool}
 }
 
-// Create stores the session and its first token in one transaction.
+// Create stores the session and its first token in one statement (a
+// data-modifying CTE is atomic on its own), so a sign-in costs one round
+// trip here instead of four for BEGIN, two INSERTs and COMMIT.
 func (r *SessionRepository) Create(ctx context.Context, s identity.Session, first identity.RefreshToken) error {
-	return NewTxManager(r.pool).WithinTx(ctx, func(ctx context.Context) error {
-		sql, args, err := psql.Insert("sessions").
-			Columns("id", "user_id", "created_at", "user_agent", "ip").
-			Values(s.ID, s.UserID, s.CreatedAt, s.UserAgent, s.IP).ToSql()
-		if err != nil {
-			return err
-		}
-		if _, err := conn(ctx, r.pool).Exec(ctx, sql, args...); err != nil {
-			return fmt.Errorf("create session: %w", translate(err))
-		}
-		return r.AddToken(ctx, first)
-	})
+	_, err := conn(ctx, r.pool).Exec(ctx, `
+		WITH s AS (
+			INSERT INTO sessions (id, user_id, created_at, user_agent, ip) VALUES ($1, $2, $3, $4, $5)
+			RETURNING id)
+		INSERT INTO refresh_tokens (id, session_id, token_hash, issued_at, expires_at)
+		SELECT $6, s.id, $7, $8, $9 FROM s`,
+		s.ID, s.UserID, s.CreatedAt, s.UserAgent, s.IP, first.ID, first.Hash, first.IssuedAt, first.ExpiresAt)
+	if err != nil {
+		return fmt.Errorf("create session: %w", translate(err))
+	}
+	return nil
 }
 
 // FindToken looks a refresh token up by hash, joined with its session.

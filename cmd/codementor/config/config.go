@@ -101,6 +101,9 @@ type Config struct {
 
 	// Health.
 	ReadinessTimeout time.Duration `env:"READINESS_TIMEOUT" envDefault:"1s"`
+	// PprofAddr serves Go's profiler (net/http/pprof) on a separate,
+	// private address; empty = off.
+	PprofAddr string `env:"PPROF_ADDR"`
 
 	// UserCacheTTL keeps accounts read by authenticated requests in memory
 	// this long (writes on this instance are seen at once); 0 turns it off.

@@ -25,7 +25,7 @@ import (
 // The bench user (the database is a throwaway bench database).
 const (
 	benchEmail    = "bench@codementor.test"
-	benchPassword = "bench passphrase that is long enough"
+	benchPassword = "correct horse battery staple 42"
 )
 
 func main() {
