@@ -5,4 +5,7 @@ var (
 	BindJSON = bindJSON
 	Param    = param
 	Query    = query
+
+	RequireAuth = requireAuth
+	RequireRole = requireRole
 )

@@ -13,6 +13,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	httpadapter "github.com/codementor/codementor/adapters/http"
+	"github.com/codementor/codementor/domain/identity"
+	"github.com/codementor/codementor/test/accounttest"
 )
 
 func TestCORS(t *testing.T) {
@@ -112,4 +114,35 @@ func TestEmptyBodyDecodesToZeroInput(t *testing.T) {
 	res = a.do(t, request("POST", "/test/optional", "application/vnd.api+json", `{"ref":"main"}`))
 	assert.Equal(t, http.StatusAccepted, res.status, "+json media types are JSON")
 	assert.Equal(t, "main", got.Ref)
+}
+
+func TestRequireRole(t *testing.T) {
+	t.Parallel()
+	var fx *accounttest.Fixture
+	routes := func(r fiber.Router) {
+		// fx is set once the app is built; resolve the issuer per request.
+		auth := func(c *fiber.Ctx) error { return httpadapter.RequireAuth(fx.Issuer)(c) }
+		r.Get("/test/admin", auth, httpadapter.RequireRole(identity.RoleAdmin),
+			func(c *fiber.Ctx) error { return c.SendString("secret admin page") })
+	}
+	a := newTestApp(t, func(c *appConfig) { c.extra = routes })
+	fx = a.fx
+	learnerTok, _, err := fx.Issuer.Issue("u-1", identity.RoleLearner)
+	require.NoError(t, err)
+	adminTok, _, err := fx.Issuer.Issue("u-2", identity.RoleAdmin)
+	require.NoError(t, err)
+
+	req := request("GET", "/test/admin", "", "")
+	req.Header.Set("Authorization", "Bearer "+learnerTok)
+	res := a.do(t, req)
+	assert.Equal(t, http.StatusForbidden, res.status)
+	assert.Equal(t, "forbidden", res.envelope(t)["code"])
+
+	req = request("GET", "/test/admin", "", "")
+	req.Header.Set("Authorization", "Bearer "+adminTok)
+	res = a.do(t, req)
+	assert.Equal(t, http.StatusOK, res.status)
+
+	res = a.do(t, request("GET", "/test/admin", "", ""))
+	assert.Equal(t, http.StatusUnauthorized, res.status)
 }

@@ -1,6 +1,7 @@
 package jwt
 
 import (
+	"strings"
 	"sync"
 	"time"
 
@@ -63,5 +64,8 @@ func (c *verifiedCache) put(token string, ac ports.AccessClaims, now time.Time) 
 			}
 		}
 	}
-	c.entries[token] = verifiedEntry{claims: ac, until: until}
+	// Clone the key: the caller's string may alias a reused request buffer
+	// (fasthttp's header bytes), and a map key that changes under the map
+	// would make one token's result answer for another.
+	c.entries[strings.Clone(token)] = verifiedEntry{claims: ac, until: until}
 }

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -68,4 +69,27 @@ func TestVerifiedCacheStaysBounded(t *testing.T) {
 func accessClaims(now time.Time) (ac ports.AccessClaims) {
 	ac.ExpiresAt = now.Add(time.Hour)
 	return ac
+}
+
+// TestCacheKeysDoNotAliasTheCallersBytes: HTTP servers hand Verify strings
+// that point into buffers they reuse for the next request. The cache must
+// keep its own copy, or a later request's token would find an earlier
+// token's result.
+func TestCacheKeysDoNotAliasTheCallersBytes(t *testing.T) {
+	t.Parallel()
+	iss, err := New(Options{Secret: []byte(strings.Repeat("k", 32)), Issuer: "cm", Audience: "api", TTL: time.Minute})
+	require.NoError(t, err)
+	good, _, err := iss.Issue("user-1", identity.RoleLearner)
+	require.NoError(t, err)
+	buf := []byte(good)
+	_, err = iss.Verify(unsafe.String(&buf[0], len(buf)))
+	require.NoError(t, err)
+
+	// The "next request" reuses the buffer for a forged token.
+	forged := good[:len(good)-3] + "abc"
+	copy(buf, forged)
+	_, err = iss.Verify(forged)
+	assert.ErrorIs(t, err, ErrTokenInvalid, "a forged token must not hit the genuine one's entry")
+	_, err = iss.Verify(good)
+	assert.NoError(t, err)
 }

@@ -475,3 +475,29 @@ func TestOAuthSignIn(t *testing.T) {
 	assert.ErrorIs(t, err, account.ErrProviderNotConfigured)
 	assert.True(t, errors.Is(err, domain.ErrUnavailable))
 }
+
+func TestRegisterAndRefreshThrottlingPerAccount(t *testing.T) {
+	t.Parallel()
+	f := accounttest.New(t, accounttest.WithLimits(account.Limits{
+		RegisterPerAccount: account.Limit{N: 2, Window: time.Hour},
+		RefreshPerAccount:  account.Limit{N: 2, Window: time.Minute}}))
+	register(t, f, "ada@example.com")
+	_, err := f.Service.Register(ctx, account.RegisterInput{Email: "ADA@example.com", Password: goodPassword, DisplayName: "A",
+		Client: account.Client{IP: "203.0.113.5"}})
+	require.ErrorIs(t, err, domain.ErrConflict)
+	_, err = f.Service.Register(ctx, account.RegisterInput{Email: "ada@example.com", Password: goodPassword, DisplayName: "A",
+		Client: account.Client{IP: "203.0.113.6"}})
+	var rl *domain.RateLimitedError
+	require.ErrorAs(t, err, &rl, "probing one address from many IPs is throttled too")
+
+	r := login(t, f, "ada@example.com")
+	for range 2 {
+		r, err = f.Service.Refresh(ctx, r.RefreshToken, client)
+		require.NoError(t, err)
+	}
+	_, err = f.Service.Refresh(ctx, r.RefreshToken, account.Client{IP: "203.0.113.7"})
+	require.ErrorAs(t, err, &rl)
+	f.Clock.Advance(time.Minute)
+	_, err = f.Service.Refresh(ctx, r.RefreshToken, client)
+	require.NoError(t, err, "a throttled refresh did not burn the token")
+}

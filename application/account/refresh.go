@@ -28,6 +28,9 @@ func (s *Service) Refresh(ctx context.Context, token string, c Client) (AuthResu
 	if err != nil {
 		return AuthResult{}, fmt.Errorf("refresh: %w", err)
 	}
+	if err := s.throttle(ctx, s.cfg.Limits.RefreshPerAccount, "refresh", "account", sess.UserID); err != nil {
+		return AuthResult{}, err
+	}
 	now := s.Clock.Now()
 	switch identity.DecideRefresh(tok, sess, now) {
 	case identity.RefreshRevoked, identity.RefreshExpired:

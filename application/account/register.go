@@ -31,6 +31,11 @@ func (s *Service) Register(ctx context.Context, in RegisterInput) (*identity.Use
 	verr := &domain.ValidationError{}
 	email, err := identity.ParseEmail(in.Email)
 	merge(verr, err)
+	if err == nil {
+		if err := s.throttle(ctx, s.cfg.Limits.RegisterPerAccount, "register", "account", email.Key()); err != nil {
+			return nil, err
+		}
+	}
 	merge(verr, identity.CheckPassword(in.Password, in.Email, in.DisplayName))
 	now := s.Clock.Now()
 	u, err := identity.NewUser(s.IDs.NewID(), email, in.DisplayName, now)

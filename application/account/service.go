@@ -24,12 +24,14 @@ type Limit struct {
 
 // Limits throttle the auth endpoints per client IP and per account.
 type Limits struct {
-	LoginPerIP      Limit
-	LoginPerAccount Limit
-	RegisterPerIP   Limit
-	RefreshPerIP    Limit
-	ResetPerIP      Limit
-	ResetPerAccount Limit
+	LoginPerIP         Limit
+	LoginPerAccount    Limit
+	RegisterPerIP      Limit
+	RegisterPerAccount Limit // per address being registered
+	RefreshPerIP       Limit
+	RefreshPerAccount  Limit // per account whose session is refreshed
+	ResetPerIP         Limit
+	ResetPerAccount    Limit
 }
 
 // Config are the use cases' settings.

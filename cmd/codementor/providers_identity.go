@@ -132,6 +132,7 @@ func accountConfig(cfg *config.Config) account.Config {
 	lim := func(r config.RateSpec) account.Limit { return account.Limit{N: r.N, Window: r.Window} }
 	return account.Config{RefreshTTL: cfg.RefreshTokenTTL, FrontendURL: cfg.FrontendURL, OAuthStateTTL: 10 * time.Minute,
 		Limits: account.Limits{LoginPerIP: lim(cfg.RateLoginIP), LoginPerAccount: lim(cfg.RateLoginAccount),
-			RegisterPerIP: lim(cfg.RateRegisterIP), RefreshPerIP: lim(cfg.RateRefreshIP),
+			RegisterPerIP: lim(cfg.RateRegisterIP), RegisterPerAccount: lim(cfg.RateRegisterAccount),
+			RefreshPerIP: lim(cfg.RateRefreshIP), RefreshPerAccount: lim(cfg.RateRefreshAccount),
 			ResetPerIP: lim(cfg.RateResetIP), ResetPerAccount: lim(cfg.RateResetAccount)}}
 }

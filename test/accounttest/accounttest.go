@@ -192,7 +192,7 @@ func New(t testing.TB, opts ...Option) *Fixture {
 	generous := account.Limit{N: 1000, Window: time.Minute}
 	f.Config = account.Config{RefreshTTL: 30 * 24 * time.Hour, FrontendURL: "http://localhost:3000",
 		OAuthStateTTL: 10 * time.Minute, Limits: account.Limits{LoginPerIP: generous, LoginPerAccount: generous,
-			RegisterPerIP: generous, RefreshPerIP: generous, ResetPerIP: generous, ResetPerAccount: generous}}
+			RegisterPerIP: generous, RegisterPerAccount: generous, RefreshPerIP: generous, RefreshPerAccount: generous, ResetPerIP: generous, ResetPerAccount: generous}}
 	for _, o := range opts {
 		o(f)
 	}

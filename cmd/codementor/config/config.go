@@ -123,12 +123,14 @@ type Config struct {
 	TokenEncryptionOldKey []Secret `env:"TOKEN_ENCRYPTION_OLD_KEYS" envSeparator:","`
 
 	// Auth throttling, "N/duration" per client IP or per account.
-	RateLoginIP      RateSpec `env:"AUTH_RATE_LOGIN_IP" envDefault:"20/1m"`
-	RateLoginAccount RateSpec `env:"AUTH_RATE_LOGIN_ACCOUNT" envDefault:"10/15m"`
-	RateRegisterIP   RateSpec `env:"AUTH_RATE_REGISTER_IP" envDefault:"10/1h"`
-	RateRefreshIP    RateSpec `env:"AUTH_RATE_REFRESH_IP" envDefault:"60/1m"`
-	RateResetIP      RateSpec `env:"AUTH_RATE_RESET_IP" envDefault:"10/1h"`
-	RateResetAccount RateSpec `env:"AUTH_RATE_RESET_ACCOUNT" envDefault:"3/1h"`
+	RateLoginIP         RateSpec `env:"AUTH_RATE_LOGIN_IP" envDefault:"20/1m"`
+	RateLoginAccount    RateSpec `env:"AUTH_RATE_LOGIN_ACCOUNT" envDefault:"10/15m"`
+	RateRegisterIP      RateSpec `env:"AUTH_RATE_REGISTER_IP" envDefault:"10/1h"`
+	RateRegisterAccount RateSpec `env:"AUTH_RATE_REGISTER_ACCOUNT" envDefault:"5/1h"`
+	RateRefreshIP       RateSpec `env:"AUTH_RATE_REFRESH_IP" envDefault:"60/1m"`
+	RateRefreshAccount  RateSpec `env:"AUTH_RATE_REFRESH_ACCOUNT" envDefault:"30/1m"`
+	RateResetIP         RateSpec `env:"AUTH_RATE_RESET_IP" envDefault:"10/1h"`
+	RateResetAccount    RateSpec `env:"AUTH_RATE_RESET_ACCOUNT" envDefault:"3/1h"`
 
 	// Mail: SMTP_URL, or the separate SMTP_* values; neither = log mailer.
 	SMTPURL      DSN    `env:"SMTP_URL"`
