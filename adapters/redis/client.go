@@ -5,6 +5,7 @@ package redis
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -74,3 +75,15 @@ func (p *Pinger) Name() string { return "redis" }
 
 // Ping sends PING.
 func (p *Pinger) Ping(ctx context.Context) error { return p.c.UniversalClient.Ping(ctx).Err() }
+
+// libraryLog routes go-redis's own messages ("failed to dial after 5
+// attempts" on every call while Redis is down) to the structured log at
+// debug level: readiness and the fallback limiter already report outages.
+type libraryLog struct{ log *slog.Logger }
+
+func (l libraryLog) Printf(ctx context.Context, format string, v ...any) {
+	l.log.DebugContext(ctx, "go-redis: "+fmt.Sprintf(format, v...))
+}
+
+// RouteLibraryLog sends go-redis's process-wide logger to log.
+func RouteLibraryLog(log *slog.Logger) { goredis.SetLogger(libraryLog{log: log}) }

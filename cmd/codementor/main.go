@@ -17,6 +17,7 @@ import (
 	"time"
 
 	httpadapter "github.com/codementor/codementor/adapters/http"
+	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/cmd/codementor/config"
 )
 
@@ -126,6 +127,7 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	}
 	defer cleanup()
 	log := srv.Logger
+	redis.RouteLibraryLog(log)
 	log.Info("starting", slog.String("version", version), slog.Any("config", cfg))
 
 	if cfg.MigrateOnStart {
