@@ -584,6 +584,8 @@ func TestParseSecrets(t *testing.T) {
 	assert.NotContains(t, err.Error(), "too-short-secret")
 }
 
+// BenchmarkVerify is a token seen before (the common case: a client sends
+// its token with every request), answered from the verified-token cache.
 func BenchmarkVerify(b *testing.B) {
 	iss := newIssuer(b, options(now))
 	tok, _, err := iss.Issue(userID, identity.RoleLearner)
@@ -593,6 +595,31 @@ func BenchmarkVerify(b *testing.B) {
 		if _, err := iss.Verify(tok); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkVerifyFirstSight is a token never seen before: the full parse
+// and signature check.
+func BenchmarkVerifyFirstSight(b *testing.B) {
+	iss := newIssuer(b, options(now))
+	toks := make([]string, 4096)
+	for i := range toks {
+		tok, _, err := iss.Issue(userID, identity.RoleLearner)
+		require.NoError(b, err)
+		toks[i] = tok
+	}
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		if i%len(toks) == 0 {
+			b.StopTimer()
+			iss = newIssuer(b, options(now)) // an empty cache
+			b.StartTimer()
+		}
+		if _, err := iss.Verify(toks[i%len(toks)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
 	}
 }
 
