@@ -39,6 +39,7 @@ type Options struct {
 type Deps struct {
 	Health   HealthService
 	Accounts Accounts
+	AI       AIUsage
 	Tokens   ports.TokenIssuer
 	Logger   *slog.Logger
 }
@@ -46,8 +47,8 @@ type Deps struct {
 // NewApp builds the Fiber app with its middleware chain and every route.
 // extra lets tests mount routes of their own behind the same chain.
 func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
-	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil {
-		return nil, errors.New("http: Health, Accounts, Tokens and Logger are required")
+	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil || deps.AI == nil {
+		return nil, errors.New("http: Health, Accounts, AI, Tokens and Logger are required")
 	}
 	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
 		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
@@ -111,6 +112,7 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	users.Put("/me/preferences", uh.updatePreferences)
 	users.Get("/me/progress", uh.progress)
 	users.Get("/me/achievements", uh.achievements)
+	users.Get("/me/usage", usageHandlers{ai: deps.AI}.usage)
 	users.Post("/onboarding", uh.onboard)
 
 	for _, mount := range extra {

@@ -23,6 +23,7 @@ import (
 	httpadapter "github.com/codementor/codementor/adapters/http"
 	"github.com/codementor/codementor/application/health"
 	"github.com/codementor/codementor/domain"
+	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 	"github.com/codementor/codementor/test/accounttest"
 )
@@ -121,7 +122,7 @@ func newTestApp(t *testing.T, mutate ...func(*appConfig)) testApp {
 		extra = append(extra, cfg.extra)
 	}
 	fx := accounttest.New(t)
-	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, Tokens: fx.Issuer, Logger: log}, extra...)
+	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Tokens: fx.Issuer, Logger: log}, extra...)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -207,6 +208,14 @@ func testRoutes(r fiber.Router) {
 			return domain.NewValidationError("email", "must be a valid email address")
 		case "unavailable":
 			return fmt.Errorf("llm: %w", domain.ErrUnavailable)
+		case "llm-offline":
+			return fmt.Errorf("hint: %w", llm.NotConfigured)
+		case "llm-busy":
+			return &llm.Error{Kind: llm.ErrRateLimited, Provider: "openai", RetryAfter: 4 * time.Second}
+		case "llm-too-long":
+			return &llm.Error{Kind: llm.ErrContextTooLong, Provider: "anthropic"}
+		case "llm-invalid":
+			return &llm.Error{Kind: llm.ErrInvalidRequest, Provider: "openai", Msg: "secret prompt text"}
 		}
 		return errSecret
 	})

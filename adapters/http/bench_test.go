@@ -70,9 +70,9 @@ func BenchmarkLiveFullChain(b *testing.B) {
 		CORSCredentials: true,
 	}, Deps{
 		Health:   benchHealth{},
-		Accounts: fx.Service,
-		Tokens:   fx.Issuer,
-		Logger:   slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		Accounts: fx.Service, AI: fx.AI,
+		Tokens: fx.Issuer,
+		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {
 		b.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/codementor/codementor/domain"
+	"github.com/codementor/codementor/domain/llm"
 )
 
 // Error envelope, as fixed by the API contract:
@@ -84,6 +85,7 @@ type classified struct {
 func classify(err error) classified {
 	var (
 		api   *apiError
+		llmE  *llm.Error
 		pub   *domain.PublicError
 		fe    *fiber.Error
 		verr  *domain.ValidationError
@@ -93,6 +95,8 @@ func classify(err error) classified {
 	switch {
 	case errors.As(err, &api):
 		return classified{status: api.Status, code: api.Code, message: api.Message, details: api.Details}
+	case errors.As(err, &llmE):
+		return classifyLLM(llmE)
 	case errors.As(err, &pub):
 		cl := classify(pub.Kind)
 		cl.message = pub.Msg
@@ -133,6 +137,31 @@ func classify(err error) classified {
 			code = "bad_request"
 		}
 		return classified{status: fe.Code, code: code, message: fe.Message}
+	}
+	return internalError()
+}
+
+// classifyLLM maps a model call's failure. What the learner can act on is
+// said plainly; our own mistakes (an invalid request) are a 500.
+func classifyLLM(e *llm.Error) classified {
+	switch e.Kind {
+	case llm.ErrNotConfigured:
+		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable",
+			message: "no LLM provider is configured on this server, so AI features are off"}
+	case llm.ErrRateLimited:
+		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable",
+			message: "the AI provider is busy, try again shortly", retryAfter: e.RetryAfter}
+	case llm.ErrUnavailable, llm.ErrAuth:
+		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable",
+			message: "the AI provider is unavailable, try again later"}
+	case llm.ErrContextTooLong:
+		return classified{status: http.StatusUnprocessableEntity, code: "context_too_long",
+			message: "this is too long for the AI model; shorten it and try again"}
+	case llm.ErrContentFiltered:
+		return classified{status: http.StatusUnprocessableEntity, code: "content_filtered",
+			message: "the AI provider declined to answer this"}
+	case llm.ErrCanceled:
+		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable", message: "the request was cancelled"}
 	}
 	return internalError()
 }

@@ -49,6 +49,10 @@ func TestEveryFailureAnswersTheEnvelope(t *testing.T) {
 		{name: "rate limited", method: "GET", path: "/test/err/ratelimited", status: 429, code: "rate_limited", retryAfter: "2"},
 		{name: "quota", method: "GET", path: "/test/err/quota", status: 429, code: "quota_exceeded", retryAfter: "90"},
 		{name: "upstream unavailable", method: "GET", path: "/test/err/unavailable", status: 503, code: "upstream_unavailable"},
+		{name: "no llm configured", method: "GET", path: "/test/err/llm-offline", status: 503, code: "upstream_unavailable"},
+		{name: "llm busy", method: "GET", path: "/test/err/llm-busy", status: 503, code: "upstream_unavailable", retryAfter: "4"},
+		{name: "llm context too long", method: "GET", path: "/test/err/llm-too-long", status: 422, code: "context_too_long"},
+		{name: "llm invalid request is ours", method: "GET", path: "/test/err/llm-invalid", status: 500, code: "internal"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -76,7 +80,7 @@ func TestEveryFailureAnswersTheEnvelope(t *testing.T) {
 			}
 			if tt.status == 500 {
 				body := string(res.body)
-				for _, leak := range []string{"deadbeef", "password", "10.0.0.5", "goroutine", ".go:"} {
+				for _, leak := range []string{"deadbeef", "password", "10.0.0.5", "goroutine", ".go:", "secret prompt"} {
 					assert.NotContains(t, body, leak, "a 500 leaks nothing internal")
 				}
 			}
@@ -162,4 +166,12 @@ func TestRequestID(t *testing.T) {
 		_, err := uuid.Parse(got)
 		assert.NoError(t, err, "replaced by a fresh ID")
 	}
+}
+
+func TestOfflineModeSaysNoProviderIsConfigured(t *testing.T) {
+	t.Parallel()
+	a := newTestApp(t, withTestRoutes)
+	res := a.do(t, request("GET", "/test/err/llm-offline", "", ""))
+	require.Equal(t, 503, res.status)
+	assert.Contains(t, res.envelope(t)["message"], "no LLM provider is configured")
 }

@@ -472,6 +472,7 @@ func TestAuthAndUserResponsesMatchTheDocument(t *testing.T) {
 	res = f.do(exchange{method: "GET", path: "/api/v1/users/me/profile", bearer: bearer, status: 200})
 	assert.NotNil(t, decodeAs[onboardingState](t, res).Onboarding.CompletedAt)
 	f.do(exchange{method: "GET", path: "/api/v1/users/me/progress", bearer: bearer, status: 200})
+	f.do(exchange{method: "GET", path: "/api/v1/users/me/usage", bearer: bearer, status: 200})
 	f.do(exchange{method: "GET", path: "/api/v1/users/me/achievements", bearer: bearer, status: 200})
 
 	// Email verification: a fresh link, used once.
@@ -577,7 +578,7 @@ func TestOAuthResponsesMatchTheDocument(t *testing.T) {
 	opts := defaultOptions()
 	opts.CookieSecure = true
 	opts.FrontendURL = "https://app.codementor.test/"
-	app, err := httpadapter.NewApp(opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, Tokens: fx.Issuer,
+	app, err := httpadapter.NewApp(opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Tokens: fx.Issuer,
 		Logger: accounttest.Logger()})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

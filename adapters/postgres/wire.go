@@ -16,4 +16,6 @@ var ProviderSet = wire.NewSet(
 	NewOneTimeTokenRepository, wire.Bind(new(ports.OneTimeTokenRepository), new(*OneTimeTokenRepository)),
 	NewLinkedIdentityRepository, wire.Bind(new(ports.LinkedIdentityRepository), new(*LinkedIdentityRepository)),
 	NewProfileRepository, wire.Bind(new(ports.ProfileRepository), new(*ProfileRepository)),
+	NewUsageRepository, wire.Bind(new(ports.UsageRepository), new(*UsageRepository)),
+	NewQuotaLedger, wire.Bind(new(ports.QuotaLedger), new(*QuotaLedger)),
 )

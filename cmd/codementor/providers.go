@@ -14,6 +14,7 @@ import (
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/application/account"
+	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/health"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/migrations"
@@ -74,21 +75,21 @@ func pingers(pg *postgres.Pinger, rd *redis.Pinger) []ports.Pinger {
 }
 
 // components lists the optional integrations readiness reports. Later
-// features replace "not configured" with the configured provider's name.
-func components() []health.Component {
+// features replace "not configured" with what is configured.
+func components(llmProviders map[string]ports.LLMProvider) []health.Component {
 	return []health.Component{
-		{Name: "llm", Status: "not configured"},
+		llmComponent(llmProviders),
 		{Name: "code_runner", Status: "not configured"},
 		{Name: "job_queue", Status: "not configured"},
 	}
 }
 
-func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock) (*health.Service, error) {
-	return health.NewService(p, components(), cfg.ReadinessTimeout, clock, version)
+func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock, llmProviders map[string]ports.LLMProvider) (*health.Service, error) {
+	return health.NewService(p, components(llmProviders), cfg.ReadinessTimeout, clock, version)
 }
 
-func httpDeps(h *health.Service, a *account.Service, tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
-	return httpadapter.Deps{Health: h, Accounts: a, Tokens: tokens, Logger: log}
+func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Tokens: tokens, Logger: log}
 }
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {

@@ -10,11 +10,14 @@ import (
 
 	"github.com/codementor/codementor/adapters/argon2"
 	"github.com/codementor/codementor/adapters/jwt"
+	"github.com/codementor/codementor/adapters/llm/router"
+	"github.com/codementor/codementor/adapters/llm/tokenizer"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/adapters/system"
 	"github.com/codementor/codementor/application/account"
+	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/ports"
 )
@@ -35,6 +38,9 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		secretBox, wire.Bind(new(ports.SecretBox), new(*secretbox.Box)),
 		background, wire.Bind(new(ports.Background), new(*system.Background)),
 		accountConfig, wire.Struct(new(account.Deps), "*"), account.NewService,
+		llmProviders, llmRouter, wire.Bind(new(ports.LLM), new(*router.Router)),
+		tokenizer.New, wire.Bind(new(ports.TokenCounter), new(*tokenizer.Counter)),
+		aiConfig, wire.Struct(new(ai.Deps), "*"), ai.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),
 	)

@@ -8,10 +8,12 @@ package main
 
 import (
 	"context"
+	"github.com/codementor/codementor/adapters/llm/tokenizer"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/adapters/system"
 	"github.com/codementor/codementor/application/account"
+	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"io"
 )
@@ -37,7 +39,13 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 	redisPinger := redis.NewPinger(client)
 	v := pingers(pinger, redisPinger)
 	clock := _wireClockValue
-	service, err := healthService(v, cfg, clock)
+	v2, err := llmProviders(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	service, err := healthService(v, cfg, clock, v2)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -79,7 +87,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	v2, err := oauthProviders(cfg)
+	v3, err := oauthProviders(cfg)
 	if err != nil {
 		cleanup3()
 		cleanup2()
@@ -102,7 +110,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		Limiter:    portsRateLimiter,
 		States:     oAuthStateStore,
 		Box:        box,
-		Providers:  v2,
+		Providers:  v3,
 		Security:   securityLog,
 		Background: systemBackground,
 		Clock:      clock,
@@ -117,7 +125,44 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	deps2 := httpDeps(service, accountService, issuer, logger)
+	router, err := llmRouter(cfg, v2, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	counter, err := tokenizer.New()
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	usageRepository := postgres.NewUsageRepository(pool)
+	quotaLedger := postgres.NewQuotaLedger(pool)
+	aiDeps := ai.Deps{
+		LLM:    router,
+		Tokens: counter,
+		Lines:  usageRepository,
+		Ledger: quotaLedger,
+		Users:  portsUserRepository,
+		Clock:  clock,
+		IDs:    iDs,
+		Log:    logger,
+	}
+	config3 := aiConfig(cfg)
+	aiService, err := ai.NewService(aiDeps, config3)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps2 := httpDeps(service, accountService, aiService, issuer, logger)
 	app, err := newApp(options, deps2)
 	if err != nil {
 		cleanup4()

@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"log/slog"
 	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -16,9 +17,12 @@ import (
 
 	"github.com/codementor/codementor/adapters/argon2"
 	"github.com/codementor/codementor/adapters/jwt"
+	"github.com/codementor/codementor/adapters/llm/router"
 	"github.com/codementor/codementor/adapters/memory"
 	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/application/account"
+	"github.com/codementor/codementor/application/ai"
+	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
 
@@ -136,6 +140,10 @@ type Fixture struct {
 	Limiter  *memory.RateLimiter
 	States   *memory.OAuthStateStore
 	Config   account.Config
+	// AI is the metered LLM gateway over LLM (offline unless WithLLM sets
+	// one), with in-memory accounting.
+	AI  *ai.Service
+	LLM ports.LLM
 }
 
 // FastHasherParams keep argon2id's shape at a test-friendly cost.
@@ -200,7 +208,34 @@ func New(t testing.TB, opts ...Option) *Fixture {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if f.LLM == nil {
+		if f.LLM, err = router.New(router.Options{}); err != nil { // offline mode
+			t.Fatal(err)
+		}
+	}
+	f.AI, err = ai.NewService(ai.Deps{LLM: f.LLM, Tokens: wordCounter{}, Lines: memory.NewUsageRepository(),
+		Ledger: memory.NewQuotaLedger(), Users: f.Deps.Users, Clock: clock, IDs: ids{}, Log: Logger()},
+		ai.Config{Quotas: ai.Quotas{LearnerDailyTokens: 100_000, AdminDailyTokens: 1_000_000}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	return f
+}
+
+// WithLLM puts the AI gateway in front of l instead of offline mode.
+func WithLLM(l ports.LLM) Option { return func(f *Fixture) { f.LLM = l } }
+
+// wordCounter counts a token per word, plus one per message: enough for
+// quota arithmetic in tests without loading real encodings.
+type wordCounter struct{}
+
+func (wordCounter) Count(_, text string) int { return len(strings.Fields(text)) }
+func (w wordCounter) CountMessages(model, system string, msgs []llm.Message) int {
+	n := w.Count(model, system)
+	for _, m := range msgs {
+		n += w.Count(model, m.Content) + 1
+	}
+	return n
 }
 
 // Logger discards.

@@ -5,10 +5,12 @@ package e2e
 import (
 	"context"
 	"io"
+	"io/fs"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -17,6 +19,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codementor/codementor/migrations"
 	"github.com/codementor/codementor/test/testenv"
 )
 
@@ -100,9 +103,13 @@ func TestMigrateCommands(t *testing.T) {
 		return string(out)
 	}
 	assert.Contains(t, run("migrate", "status"), "pending")
-	assert.Contains(t, run("migrate", "up"), "applied 00002_identity.sql")
+	names, err := fs.Glob(migrations.FS, "*.sql")
+	require.NoError(t, err)
+	sort.Strings(names)
+	newest := names[len(names)-1]
+	assert.Contains(t, run("migrate", "up"), "applied "+newest)
 	assert.NotContains(t, run("migrate", "status"), "pending")
-	assert.Contains(t, run("migrate", "down"), "rolled back 00002_identity.sql")
+	assert.Contains(t, run("migrate", "down"), "rolled back "+newest)
 	assert.Contains(t, run("migrate", "status"), "pending")
 }
 

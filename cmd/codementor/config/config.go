@@ -150,6 +150,98 @@ type Config struct {
 	GoogleClientSecret Secret `env:"GOOGLE_CLIENT_SECRET"`
 	// GoogleOAuthURL replaces Google's endpoints (for tests); empty = Google's own.
 	GoogleOAuthURL string `env:"GOOGLE_OAUTH_URL"`
+
+	// LLM providers. OpenAI-compatible is on when OPENAI_API_KEY or
+	// OPENAI_BASE_URL is set (Ollama and vLLM need no key); Anthropic when
+	// ANTHROPIC_API_KEY is set. Neither: offline mode.
+	OpenAIAPIKey     Secret `env:"OPENAI_API_KEY"`
+	OpenAIBaseURL    string `env:"OPENAI_BASE_URL"`
+	OpenAIModel      string `env:"OPENAI_MODEL" envDefault:"gpt-4.1-mini"`
+	AnthropicAPIKey  Secret `env:"ANTHROPIC_API_KEY"`
+	AnthropicBaseURL string `env:"ANTHROPIC_BASE_URL"`
+	AnthropicModel   string `env:"ANTHROPIC_MODEL" envDefault:"claude-sonnet-4-5"`
+	// Routes per purpose: "provider[:model],provider[:model]", tried in
+	// order; empty = every configured provider with its default model.
+	LLMRouteChat     string        `env:"LLM_ROUTE_CHAT"`
+	LLMRouteHint     string        `env:"LLM_ROUTE_HINT"`
+	LLMRouteGenerate string        `env:"LLM_ROUTE_GENERATE"`
+	LLMRouteReview   string        `env:"LLM_ROUTE_REVIEW"`
+	LLMRouteSummary  string        `env:"LLM_ROUTE_SUMMARY"`
+	LLMTimeout       time.Duration `env:"LLM_TIMEOUT" envDefault:"60s"`
+	LLMStreamIdle    time.Duration `env:"LLM_STREAM_IDLE_TIMEOUT" envDefault:"30s"`
+	LLMDailyTokens   int64         `env:"LLM_DAILY_TOKENS" envDefault:"200000"`
+	LLMDailyAdmin    int64         `env:"LLM_DAILY_TOKENS_ADMIN" envDefault:"2000000"`
+	// Prices, USD per million tokens: "model=input/output/cached-input,...".
+	LLMPrices string `env:"LLM_PRICES" envDefault:"gpt-4.1-mini=0.40/1.60/0.10,gpt-4.1=2.00/8.00/0.50,claude-sonnet-4-5=3.00/15.00/0.30,claude-haiku-4-5=1.00/5.00/0.10"`
+}
+
+// LLMTarget is one provider and model of a route.
+type LLMTarget struct {
+	Provider string
+	Model    string
+}
+
+// ParseRoute parses "provider[:model],..." against the configured
+// providers' default models.
+func ParseRoute(raw string, defaults map[string]string) ([]LLMTarget, error) {
+	var out []LLMTarget
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		provider, model, _ := strings.Cut(part, ":")
+		def, ok := defaults[provider]
+		if !ok {
+			return nil, fmt.Errorf("provider %q is not configured", provider)
+		}
+		if model == "" {
+			model = def
+		}
+		out = append(out, LLMTarget{Provider: provider, Model: model})
+	}
+	return out, nil
+}
+
+// LLMPrice is a model's price in USD per million tokens.
+type LLMPrice struct{ Input, Output, CachedInput float64 }
+
+// ParsePrices parses LLM_PRICES.
+func ParsePrices(raw string) (map[string]LLMPrice, error) {
+	out := map[string]LLMPrice{}
+	for _, part := range strings.Split(raw, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		model, nums, ok := strings.Cut(part, "=")
+		fields := strings.Split(nums, "/")
+		if !ok || model == "" || len(fields) != 3 {
+			return nil, fmt.Errorf("%q is not model=input/output/cached", part)
+		}
+		var v [3]float64
+		for i, f := range fields {
+			x, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+			if err != nil || x < 0 {
+				return nil, fmt.Errorf("%q: prices must be non-negative numbers", part)
+			}
+			v[i] = x
+		}
+		out[strings.TrimSpace(model)] = LLMPrice{Input: v[0], Output: v[1], CachedInput: v[2]}
+	}
+	return out, nil
+}
+
+// LLMDefaults maps each configured provider to its default model.
+func (c *Config) LLMDefaults() map[string]string {
+	out := map[string]string{}
+	if c.OpenAIAPIKey != "" || c.OpenAIBaseURL != "" {
+		out["openai"] = c.OpenAIModel
+	}
+	if c.AnthropicAPIKey != "" {
+		out["anthropic"] = c.AnthropicModel
+	}
+	return out
 }
 
 // RateSpec is "N/duration": N hits per duration.
@@ -359,6 +451,30 @@ func (c *Config) validate() error {
 	if c.SMTPURL != "" && c.SMTPHost != "" {
 		bad("SMTP_URL", "set SMTP_URL or SMTP_HOST, not both")
 	}
+	defaults := c.LLMDefaults()
+	for key, raw := range map[string]string{"LLM_ROUTE_CHAT": c.LLMRouteChat, "LLM_ROUTE_HINT": c.LLMRouteHint,
+		"LLM_ROUTE_GENERATE": c.LLMRouteGenerate, "LLM_ROUTE_REVIEW": c.LLMRouteReview, "LLM_ROUTE_SUMMARY": c.LLMRouteSummary} {
+		if _, err := ParseRoute(raw, defaults); err != nil {
+			bad(key, err.Error())
+		}
+	}
+	if _, err := ParsePrices(c.LLMPrices); err != nil {
+		bad("LLM_PRICES", err.Error())
+	}
+	if c.LLMDailyTokens <= 0 || c.LLMDailyAdmin <= 0 {
+		bad("LLM_DAILY_TOKENS", "LLM_DAILY_TOKENS and LLM_DAILY_TOKENS_ADMIN must be positive")
+	}
+	if c.LLMTimeout <= 0 || c.LLMStreamIdle <= 0 {
+		bad("LLM_TIMEOUT", "LLM_TIMEOUT and LLM_STREAM_IDLE_TIMEOUT must be positive")
+	}
+	for key, raw := range map[string]string{"OPENAI_BASE_URL": c.OpenAIBaseURL, "ANTHROPIC_BASE_URL": c.AnthropicBaseURL} {
+		if raw == "" {
+			continue
+		}
+		if u, err := url.Parse(raw); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad(key, "must be an http(s) URL")
+		}
+	}
 	if len(problems) > 0 {
 		return errors.New("config: " + strings.Join(problems, "; "))
 	}
@@ -398,5 +514,6 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("github_sign_in", c.GitHubClientID != ""),
 		slog.Bool("google_sign_in", c.GoogleClientID != ""),
 		slog.Bool("smtp", c.SMTPURL != "" || c.SMTPHost != ""),
+		slog.Any("llm_providers", c.LLMDefaults()),
 	)
 }
