@@ -25,6 +25,8 @@
 #   BENCH_FULL_ADDR    address of the real server        (127.0.0.1:18080)
 #   BENCH_BARE_ADDR    address of the bare server        (127.0.0.1:18081)
 #   BENCH_START_TIMEOUT seconds to wait for a server or service     (20)
+#   BENCH_LLMRELAY_RUNS runs per way of the LLM relay benchmark     (50)
+#   BENCH_LLMRELAY_CHUNK_DELAY upstream pause between tokens, 0 = none (1ms)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -38,6 +40,8 @@ GO_BENCHTIME=${BENCH_GO_BENCHTIME:-1s}
 FULL_ADDR=${BENCH_FULL_ADDR:-127.0.0.1:18080}
 BARE_ADDR=${BENCH_BARE_ADDR:-127.0.0.1:18081}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-20}
+LLMRELAY_RUNS=${BENCH_LLMRELAY_RUNS:-50}
+LLMRELAY_CHUNK_DELAY=${BENCH_LLMRELAY_CHUNK_DELAY:-1ms}
 TARGET_PCT=70
 LIVE_PATH=/api/v1/health/live
 DB_NAME=codementor_bench
@@ -47,6 +51,7 @@ die() { printf 'bench: %s\n' "$*" >&2; exit 1; }
 
 [[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || die "BENCH_ROUNDS must be a positive integer, got '$ROUNDS'"
 [[ $START_TIMEOUT =~ ^[1-9][0-9]*$ ]] || die "BENCH_START_TIMEOUT must be a positive integer, got '$START_TIMEOUT'"
+[[ $LLMRELAY_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_LLMRELAY_RUNS must be a positive integer, got '$LLMRELAY_RUNS'"
 
 # ---------------------------------------------------------------- tools
 
@@ -156,6 +161,7 @@ log "building the real server and the bare one"
 go build -o "$tmp/codementor" ./cmd/codementor
 go build -o "$tmp/bare" ./test/bench/bare
 go build -o "$tmp/identity" ./test/bench/identity
+go build -o "$tmp/llmrelay" ./test/bench/llmrelay
 
 # http_get host port path: the raw HTTP/1.1 response, using only bash, so
 # the script needs no curl.
@@ -389,6 +395,30 @@ for ((r = 1; r <= ROUNDS; r++)); do
 done
 l_rps=$(median "${login_rps[@]}") h_rps=$(median "${hash_rps[@]}")
 ratio_line "POST /auth/login vs raw argon2id rate" "$l_rps" "$h_rps" 85
+
+# ---------------------------------------------------------------- llm relay
+
+# test/bench/llmrelay streams the same answer from an in-process fake
+# upstream (OpenAI, then Anthropic) two ways, alternating run by run: a plain
+# net/http client reading the SSE directly, and router.Stream over the real
+# adapter. The targets (median TTFT overhead < 1 ms, median total stream time
+# overhead < 5% for a 500-token answer) live in the tool, which prints one
+# RELAY key=value line per provider with its verdicts.
+echo
+log "LLM relay overhead: router + adapter vs a plain client on the same fake upstream, $LLMRELAY_RUNS alternating run(s) per way"
+relay_out="$tmp/llmrelay.out"
+"$tmp/llmrelay" -n "$LLMRELAY_RUNS" -tokens 500 -chunk-delay "$LLMRELAY_CHUNK_DELAY" | tee "$relay_out" ||
+	die "the LLM relay benchmark failed"
+grep -q '^RELAY ' "$relay_out" || die "the LLM relay benchmark printed no RELAY line"
+while IFS= read -r line; do
+	summary+=("$line")
+done < <(awk '$1 == "RELAY" {
+	delete v
+	for (i = 2; i <= NF; i++) { j = index($i, "="); v[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	printf "LLM relay %s (%s tokens, %s/chunk) TTFT overhead: %+.3f ms -> %s (< %s ms); total overhead: %+.2f%% -> %s (< %s%%)\n",
+		v["provider"], v["tokens"], v["chunk_delay"], v["ttft_overhead_ms"], v["ttft"], v["target_ttft_ms"],
+		v["total_overhead_pct"], v["total"], v["target_total_pct"]
+}' "$relay_out")
 
 echo
 echo "Summary (figures are ratios measured side by side in this run):"
