@@ -45,7 +45,9 @@ type Options struct {
 	// (pings count). Default 30s.
 	StreamIdleTimeout time.Duration
 	// HTTPClient makes the calls; nil uses a clone of http.DefaultTransport.
-	// Leave its Timeout zero: it would bound whole streams.
+	// Leave its Timeout zero: it would bound whole streams. The provider
+	// uses a copy whose Transport wraps this one's (http.DefaultTransport if
+	// nil); the client itself is not modified.
 	HTTPClient *http.Client
 	// CacheMinChars: the system prompt gets cache_control only when it is
 	// at least this long. Anthropic ignores breakpoints below about 1024
@@ -105,6 +107,9 @@ func New(o Options) (*Provider, error) {
 			hc.Transport = t.Clone() // our own pool, not the process-wide one
 		}
 	}
+	// Finished streams read their body to its end, so that their
+	// connection serves the next request (drain.go).
+	hc = drainingClient(hc)
 	client := sdk.NewClient(
 		// Configuration comes from Options only: no ANTHROPIC_* variables
 		// or profile files picked up behind the config's back.
@@ -184,6 +189,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (ports.Stream, e
 	}
 	s.dog = &watchdog{cancel: cancel}
 	sctx = context.WithValue(sctx, activityKey{}, s.dog.touch)
+	sctx = withDrain(sctx, &s.finished)
 
 	s.dog.arm(p.opts.Timeout, "timed out waiting for the response")
 	s.events = p.client.Messages.NewStreaming(sctx, params)
@@ -481,6 +487,9 @@ type stream struct {
 	tool   string
 	events *ssestream.Stream[sdk.MessageStreamEventUnion]
 	closed atomic.Bool
+	// finished is set on message_stop: from then on, closing the body
+	// reads it to its end first, keeping the connection (drain.go).
+	finished atomic.Bool
 
 	infoMu sync.Mutex
 	model  string
@@ -557,7 +566,7 @@ func (s *stream) Recv() (llm.Event, error) {
 		case "message_stop":
 			s.pending = []llm.Event{{Kind: llm.EventDone, FinishReason: finishReason(s.stop)}}
 			s.err = io.EOF
-			s.release()
+			s.finish()
 			return llm.Event{Kind: llm.EventUsage, Usage: usage(s.input, s.cacheRead, s.cacheMade, s.output)}, nil
 		}
 	}
@@ -594,10 +603,20 @@ func (s *stream) fail(err error) {
 	s.release()
 }
 
-// release frees the connection; s.mu is held.
+// release aborts the request; s.mu is held. The context goes first, so
+// that the body's Close does not wait for anything.
 func (s *stream) release() {
 	s.cancel()
 	_ = s.events.Close()
+}
+
+// finish frees the connection of a stream that ended well; s.mu is held.
+// The body goes first, while the request is live, so that it can be read
+// to its end and the connection kept; then the context.
+func (s *stream) finish() {
+	s.finished.Store(true)
+	_ = s.events.Close()
+	s.cancel()
 }
 
 // Close cancels the request and releases the connection. A Recv blocked in

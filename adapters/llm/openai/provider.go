@@ -60,7 +60,9 @@ type Options struct {
 	// but some older ones only know max_tokens.
 	LegacyMaxTokens bool
 	// HTTPClient makes the calls; nil uses a client of its own. Leave its
-	// Timeout zero: it would bound whole streams.
+	// Timeout zero: it would bound whole streams. The provider uses a copy
+	// whose Transport wraps this one's (http.DefaultTransport if nil); the
+	// client itself is not modified.
 	HTTPClient *http.Client
 }
 
@@ -107,6 +109,9 @@ func New(o Options) (*Provider, error) {
 			hc.Transport = t.Clone() // its own connection pool
 		}
 	}
+	// Finished streams read their body to its end, so that their
+	// connection serves the next request (drain.go).
+	hc = drainingClient(hc)
 	return &Provider{
 		name:         o.Name,
 		apiKey:       o.APIKey,

@@ -23,6 +23,9 @@ type stream struct {
 	parent context.Context // the caller's: tells its cancellation from ours
 	cancel context.CancelFunc
 	sdk    *ssestream.Stream[oai.ChatCompletionChunk]
+	// finished is set once the finish reason came: from then on, closing
+	// the body reads it to its end first, keeping the connection (drain.go).
+	finished *atomic.Bool
 
 	closed  atomic.Bool // Close was called
 	stalled atomic.Bool // the idle timer fired
@@ -47,6 +50,8 @@ var (
 // for the server to answer with its headers.
 func (p *Provider) openStream(ctx context.Context, params oai.ChatCompletionNewParams) (*stream, error) {
 	sctx, cancel := context.WithCancel(ctx)
+	finished := new(atomic.Bool)
+	sctx = withDrain(sctx, finished)
 	var late atomic.Bool
 	timer := time.AfterFunc(p.timeout, func() {
 		late.Store(true)
@@ -62,7 +67,7 @@ func (p *Provider) openStream(ctx context.Context, params oai.ChatCompletionNewP
 		}
 		return nil, p.classify(ctx, err, "")
 	}
-	return &stream{p: p, parent: ctx, cancel: cancel, sdk: sdk, model: params.Model}, nil
+	return &stream{p: p, parent: ctx, cancel: cancel, sdk: sdk, finished: finished, model: params.Model}, nil
 }
 
 // Recv returns the next event: deltas, then usage (if the server sent
@@ -118,6 +123,9 @@ func (s *stream) take(chunk oai.ChatCompletionChunk) {
 		}
 		if c.FinishReason != "" {
 			s.finish = c.FinishReason
+			// The SDK closes the body itself on [DONE], inside Next: the
+			// drain must be allowed before.
+			s.finished.Store(true)
 		}
 	}
 	// The usage comes on a last chunk with no choices; some servers send
@@ -164,7 +172,10 @@ func (s *stream) done() {
 	}
 	s.pending = append(s.pending, llm.Event{Kind: llm.EventDone, FinishReason: finish})
 	s.err = io.EOF
-	s.release()
+	// The body first, while the request is live, so that it can be read to
+	// its end and the connection kept; then the context.
+	_ = s.sdk.Close()
+	s.cancel()
 }
 
 func (s *stream) fail(err *llm.Error) {
@@ -173,6 +184,8 @@ func (s *stream) fail(err *llm.Error) {
 	s.release()
 }
 
+// release aborts the request: the context first, so that the body's Close
+// does not wait for anything.
 func (s *stream) release() {
 	s.cancel()
 	_ = s.sdk.Close()

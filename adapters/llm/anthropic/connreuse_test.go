@@ -1,0 +1,173 @@
+package anthropic_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/codementor/codementor/adapters/llm/anthropic"
+	"github.com/codementor/codementor/domain/llm"
+	"github.com/codementor/codementor/test/fakes/anthropicserver"
+)
+
+// dialCountingClient is a client on a clone of http.DefaultTransport (what
+// the provider uses by default) that counts the connections it opens. Its
+// connections hold a body's chunked terminator back until the next read
+// when it came in with other bytes: as if it had arrived in a packet of its
+// own, after the last event, which is when a client that closes the body on
+// the last event loses the connection.
+func dialCountingClient(t *testing.T, dials *atomic.Int64) *http.Client {
+	t.Helper()
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	d := &net.Dialer{Timeout: 5 * time.Second}
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		c, err := d.DialContext(ctx, network, addr)
+		if err != nil {
+			return nil, err
+		}
+		return &lateTerminatorConn{Conn: c}, nil
+	}
+	t.Cleanup(tr.CloseIdleConnections)
+	return &http.Client{Transport: tr}
+}
+
+// chunkedTerminator ends a chunked body (with no trailers).
+var chunkedTerminator = []byte("0\r\n\r\n")
+
+// lateTerminatorConn delivers a chunked terminator that ends a read with
+// other bytes on the following read. Only the transport's read loop reads
+// a connection, so held needs no lock.
+type lateTerminatorConn struct {
+	net.Conn
+	held []byte
+}
+
+func (c *lateTerminatorConn) Read(p []byte) (int, error) {
+	if len(c.held) > 0 {
+		n := copy(p, c.held)
+		c.held = c.held[n:]
+		return n, nil
+	}
+	n, err := c.Conn.Read(p)
+	if n > len(chunkedTerminator) && bytes.HasSuffix(p[:n], chunkedTerminator) {
+		c.held = append(c.held, chunkedTerminator...)
+		n -= len(chunkedTerminator)
+	}
+	return n, err
+}
+
+func TestSequentialStreamsReuseTheConnection(t *testing.T) {
+	t.Parallel()
+	// A stream that ended well leaves its connection in the pool: the body
+	// is read to its end (the chunked terminator comes after message_stop)
+	// before the request is released. Closing it early would make Go's
+	// transport drop the connection, and the next request pay a new dial
+	// (and, on the real API, a TLS handshake).
+	const streams = 20
+	var dials atomic.Int64
+	hc := dialCountingClient(t, &dials)
+	tr := hc.Transport
+	srv, p := setup(t, anthropicserver.Config{}, func(o *anthropic.Options) { o.HTTPClient = hc })
+	assert.Same(t, tr, hc.Transport, "the caller's client is left as it was")
+	const answer = "Start with the base case, then recurse."
+	srv.SetReply(anthropicserver.Reply{Text: answer})
+
+	var dialed []int // the streams that opened a connection
+	for i := range streams {
+		before := dials.Load()
+		s, err := p.Stream(context.Background(), ask("Explain recursion"))
+		require.NoError(t, err, "stream %d", i)
+		deltas, events, err := drain(t, s)
+		require.ErrorIs(t, err, io.EOF, "stream %d", i)
+		require.NotEmpty(t, events)
+		require.Equal(t, llm.EventDone, events[len(events)-1].Kind, "stream %d", i)
+		assert.Equal(t, answer, strings.Join(deltas, ""))
+		require.NoError(t, s.Close())
+		if dials.Load() != before {
+			dialed = append(dialed, i)
+		}
+	}
+	assert.Equal(t, []int{0}, dialed, "only the first stream dials; the others reuse its connection")
+	assert.EqualValues(t, 1, dials.Load())
+	assert.Empty(t, srv.Cancellations(), "no stream that ended well was cancelled")
+}
+
+func TestUnendingBodyAfterMessageStopDoesNotHoldTheStream(t *testing.T) {
+	t.Parallel()
+	// A server that sends message_stop but never ends the body: the stream
+	// still ends at once (within the short drain deadline), and the request
+	// is then cancelled, which the server sees.
+	gone := make(chan struct{})
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for _, e := range [][2]string{
+			{"message_start", `{"type":"message_start","message":{"id":"msg_1","type":"message","role":"assistant","model":"claude-sonnet-4-5","content":[],"stop_reason":null,"stop_sequence":null,"usage":{"input_tokens":5,"output_tokens":1}}}`},
+			{"content_block_start", `{"type":"content_block_start","index":0,"content_block":{"type":"text","text":""}}`},
+			{"content_block_delta", `{"type":"content_block_delta","index":0,"delta":{"type":"text_delta","text":"Whole."}}`},
+			{"content_block_stop", `{"type":"content_block_stop","index":0}`},
+			{"message_delta", `{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":2}}`},
+			{"message_stop", `{"type":"message_stop"}`},
+		} {
+			_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", e[0], e[1])
+		}
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+			close(gone)
+		case <-time.After(10 * time.Second):
+		}
+	}))
+	t.Cleanup(ts.Close)
+	p, err := anthropic.New(anthropic.Options{APIKey: "sk-ant-test", BaseURL: ts.URL, DefaultModel: model})
+	require.NoError(t, err)
+	s, err := p.Stream(context.Background(), ask("hi"))
+	require.NoError(t, err)
+	defer s.Close()
+	start := time.Now()
+	deltas, _, err := drain(t, s)
+	require.ErrorIs(t, err, io.EOF)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.Equal(t, []string{"Whole."}, deltas)
+	select {
+	case <-gone:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the server did not see the request go")
+	}
+}
+
+func TestCallersTransportStillServesTheCalls(t *testing.T) {
+	t.Parallel()
+	// The provider wraps the caller's transport rather than replacing it:
+	// its calls, streamed or not, go through it.
+	var seen atomic.Int64
+	hc := &http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		seen.Add(1)
+		return http.DefaultTransport.RoundTrip(r)
+	})}
+	srv, p := setup(t, anthropicserver.Config{}, func(o *anthropic.Options) { o.HTTPClient = hc })
+	srv.SetReply(anthropicserver.Reply{Text: "Hello there."})
+	_, err := p.Complete(context.Background(), ask("hi"))
+	require.NoError(t, err)
+	s, err := p.Stream(context.Background(), ask("hi"))
+	require.NoError(t, err)
+	deltas, _, err := drain(t, s)
+	require.ErrorIs(t, err, io.EOF)
+	assert.Equal(t, "Hello there.", strings.Join(deltas, ""))
+	assert.EqualValues(t, 2, seen.Load())
+}
+
+type roundTripFunc func(*http.Request) (*http.Response, error)
+
+func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
