@@ -25,6 +25,7 @@ import (
 	"github.com/anthropics/anthropic-sdk-go/packages/param"
 	"github.com/anthropics/anthropic-sdk-go/packages/ssestream"
 
+	"github.com/codementor/codementor/adapters/llm/drain"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -109,7 +110,7 @@ func New(o Options) (*Provider, error) {
 	}
 	// Finished streams read their body to its end, so that their
 	// connection serves the next request (drain.go).
-	hc = drainingClient(hc)
+	hc = drain.Client(hc)
 	client := sdk.NewClient(
 		// Configuration comes from Options only: no ANTHROPIC_* variables
 		// or profile files picked up behind the config's back.
@@ -189,7 +190,7 @@ func (p *Provider) Stream(ctx context.Context, req llm.Request) (ports.Stream, e
 	}
 	s.dog = &watchdog{cancel: cancel}
 	sctx = context.WithValue(sctx, activityKey{}, s.dog.touch)
-	sctx = withDrain(sctx, &s.finished)
+	sctx = drain.WithDrain(sctx, &s.finished)
 
 	s.dog.arm(p.opts.Timeout, "timed out waiting for the response")
 	s.events = p.client.Messages.NewStreaming(sctx, params)

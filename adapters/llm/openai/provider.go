@@ -22,6 +22,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
+	"github.com/codementor/codementor/adapters/llm/drain"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -111,7 +112,7 @@ func New(o Options) (*Provider, error) {
 	}
 	// Finished streams read their body to its end, so that their
 	// connection serves the next request (drain.go).
-	hc = drainingClient(hc)
+	hc = drain.Client(hc)
 	return &Provider{
 		name:         o.Name,
 		apiKey:       o.APIKey,

@@ -11,6 +11,7 @@ import (
 	oai "github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
+	"github.com/codementor/codementor/adapters/llm/drain"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -51,7 +52,7 @@ var (
 func (p *Provider) openStream(ctx context.Context, params oai.ChatCompletionNewParams) (*stream, error) {
 	sctx, cancel := context.WithCancel(ctx)
 	finished := new(atomic.Bool)
-	sctx = withDrain(sctx, finished)
+	sctx = drain.WithDrain(sctx, finished)
 	var late atomic.Bool
 	timer := time.AfterFunc(p.timeout, func() {
 		late.Store(true)

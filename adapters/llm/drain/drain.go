@@ -1,4 +1,6 @@
-package anthropic
+// Package drain keeps LLM providers' HTTP connections reusable after a
+// streamed answer that ended well.
+package drain
 
 import (
 	"context"
@@ -11,7 +13,7 @@ import (
 
 // A stream that ended well must leave its connection to the next request.
 // Go's HTTP/1 transport keeps a connection only when the body was read to
-// its end before Close: the last event (message_stop) can arrive a packet ahead
+// its end before Close: the last event ([DONE], message_stop) can arrive a packet ahead
 // of the chunked terminator, and closing the body then would drop the
 // connection (and the next request pay a dial and a TLS handshake). So the
 // provider's transport reads what is left of a finished stream's body on
@@ -28,15 +30,15 @@ const (
 // stream ended well; only such requests' bodies are drained.
 type drainKey struct{}
 
-// withDrain marks ctx's request as one whose body is drained on Close once
+// WithDrain marks ctx's request as one whose body is drained on Close once
 // finished is set.
-func withDrain(ctx context.Context, finished *atomic.Bool) context.Context {
+func WithDrain(ctx context.Context, finished *atomic.Bool) context.Context {
 	return context.WithValue(ctx, drainKey{}, finished)
 }
 
-// drainingClient is a copy of hc with its transport (http.DefaultTransport
+// Client is a copy of hc with its transport (http.DefaultTransport
 // if nil) wrapped in a drainingTransport; hc itself is left as it is.
-func drainingClient(hc *http.Client) *http.Client {
+func Client(hc *http.Client) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
