@@ -39,7 +39,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		background, wire.Bind(new(ports.Background), new(*system.Background)),
 		accountConfig, wire.Struct(new(account.Deps), "*"), account.NewService,
 		llmProviders, llmRouter, wire.Bind(new(ports.LLM), new(*router.Router)),
-		tokenizer.New, wire.Bind(new(ports.TokenCounter), new(*tokenizer.Counter)),
+		wire.Value(tokenizer.Lazy{}), wire.Bind(new(ports.TokenCounter), new(tokenizer.Lazy)),
 		aiConfig, wire.Struct(new(ai.Deps), "*"), ai.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),

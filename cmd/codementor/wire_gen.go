@@ -133,19 +133,12 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	counter, err := tokenizer.New()
-	if err != nil {
-		cleanup4()
-		cleanup3()
-		cleanup2()
-		cleanup()
-		return nil, nil, err
-	}
+	lazy := _wireLazyValue
 	usageRepository := postgres.NewUsageRepository(pool)
 	quotaLedger := postgres.NewQuotaLedger(pool)
 	aiDeps := ai.Deps{
 		LLM:    router,
-		Tokens: counter,
+		Tokens: lazy,
 		Lines:  usageRepository,
 		Ledger: quotaLedger,
 		Users:  portsUserRepository,
@@ -198,6 +191,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 var (
 	_wireClockValue = system.Clock{}
 	_wireIDsValue   = system.IDs{}
+	_wireLazyValue  = tokenizer.Lazy{}
 )
 
 // initMigrator builds what `migrate` needs: only the database.

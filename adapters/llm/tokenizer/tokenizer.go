@@ -349,3 +349,41 @@ func split(text string, fn func(string)) (cuts int) {
 	fn(text[start:])
 	return cuts
 }
+
+// Lazy is a TokenCounter that loads the encodings on first use, so a
+// server that never counts (offline mode) never holds them: they are tens
+// of megabytes of maps that every garbage collection must scan.
+type Lazy struct{}
+
+var _ ports.TokenCounter = Lazy{}
+
+// counter loads the shared Counter; should the embedded encodings ever
+// fail to load, counts fall back to the domain's conservative estimate.
+func (Lazy) counter() ports.TokenCounter {
+	if c, err := New(); err == nil {
+		return c
+	}
+	return estimateCounter{}
+}
+
+// Count counts text's tokens for model.
+func (l Lazy) Count(model, text string) int { return l.counter().Count(model, text) }
+
+// CountMessages counts a request's prompt tokens for model.
+func (l Lazy) CountMessages(model, system string, msgs []llm.Message) int {
+	return l.counter().CountMessages(model, system, msgs)
+}
+
+type estimateCounter struct{}
+
+func (estimateCounter) Count(_, text string) int { return llm.EstimateTokens(text) }
+func (e estimateCounter) CountMessages(model, system string, msgs []llm.Message) int {
+	n := TokensReplyPrime
+	if system != "" {
+		n += e.Count(model, system) + TokensPerMessage + 1
+	}
+	for _, m := range msgs {
+		n += e.Count(model, m.Content) + TokensPerMessage + 1
+	}
+	return n
+}

@@ -676,3 +676,13 @@ const arabicSample = `البرمجة مهارة تُكتسب بالممارسة 
 const hindiSample = `प्रोग्रामिंग सीखने का सबसे अच्छा तरीका है रोज़ थोड़ा-थोड़ा कोड लिखना। जब आपके प्रोग्राम में कोई त्रुटि आए, तो घबराएँ नहीं, बल्कि त्रुटि संदेश को ध्यान से पढ़ें। वह अक्सर बताता है कि समस्या किस पंक्ति में है और उसका कारण क्या हो सकता है। बड़ी समस्या को छोटे हिस्सों में बाँटें और हर हिस्से को अलग से जाँचें। परीक्षण लिखने की आदत आपके कोड को अधिक भरोसेमंद बनाती है।`
 
 const emojiSample = `Great job!!! 🎉🎉 Your solution passes all 12 tests ✅✅✅ but the loop on line 12 is O(n²) 😅 — try a map 🗺️ instead! 🚀🔥👍 Keep the streak going: day 13 of 30 📅`
+
+func TestLazyCountsLikeTheCounter(t *testing.T) {
+	t.Parallel()
+	c, err := tokenizer.New()
+	require.NoError(t, err)
+	text := "func main() { fmt.Println(\"hello, world\") }"
+	assert.Equal(t, c.Count("gpt-4o", text), tokenizer.Lazy{}.Count("gpt-4o", text))
+	msgs := []llm.Message{{Role: llm.RoleUser, Content: text}}
+	assert.Equal(t, c.CountMessages("claude-sonnet-4-5", "be brief", msgs), tokenizer.Lazy{}.CountMessages("claude-sonnet-4-5", "be brief", msgs))
+}
