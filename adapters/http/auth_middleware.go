@@ -10,8 +10,6 @@ import (
 	"github.com/codementor/codementor/ports"
 )
 
-const localRole localKey = 100
-
 // bearer extracts the token of an "Authorization: Bearer <token>" header.
 func bearer(c *fiber.Ctx) (string, bool) {
 	h := c.Get(fiber.HeaderAuthorization)

@@ -23,6 +23,7 @@ const (
 	localUserID
 	localLogged
 	localNotedError
+	localRole
 )
 
 // noteError records an error a handler handled itself (an OAuth callback

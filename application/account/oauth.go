@@ -49,7 +49,7 @@ func (s *Service) StartOAuth(ctx context.Context, providerName string, scopes []
 	if err != nil {
 		return OAuthStart{}, err
 	}
-	state, verifier, nonce := newSecret(), newSecret()+newSecret()[:21], newSecret()
+	state, verifier, nonce := newSecret(), newVerifier(), newSecret()
 	err = s.States.Put(ctx, state, ports.OAuthState{Provider: providerName, Verifier: verifier,
 		BrowserBinding: bindingOf(nonce), CreatedAt: s.Clock.Now()}, s.cfg.OAuthStateTTL)
 	if err != nil {

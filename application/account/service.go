@@ -101,6 +101,14 @@ func newSecret() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
+// newVerifier is a PKCE code verifier: 48 random bytes, 64 base64url
+// characters (RFC 7636 allows 43 to 128).
+func newVerifier() string {
+	b := make([]byte, 48)
+	_, _ = rand.Read(b)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
 // hashSecret is how secrets are stored and looked up. The secrets are 256
 // random bits, so a fast hash is enough: there is nothing to brute-force.
 func hashSecret(s string) string {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"context"
 	"io"
 	"io/fs"
 	"log/slog"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -94,8 +92,4 @@ func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, tokens p
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {
 	return httpadapter.NewApp(opts, deps)
-}
-
-func contextWithTimeout(d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(context.Background(), d)
 }

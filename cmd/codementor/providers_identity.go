@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -120,7 +121,7 @@ func oauthProviders(cfg *config.Config) (map[string]ports.OAuthProvider, error) 
 func background(log *slog.Logger) (*system.Background, func()) {
 	b := system.NewBackground(log, 30*time.Second)
 	return b, func() {
-		ctx, cancel := contextWithTimeout(30 * time.Second)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		if err := b.Wait(ctx); err != nil {
 			log.Warn("background tasks still running at shutdown", slog.String("error", err.Error()))
