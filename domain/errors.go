@@ -20,7 +20,26 @@ var (
 	// ErrInvalidInput is a request that cannot be acted on for a reason
 	// that is not a field's format (an unknown or used token, say).
 	ErrInvalidInput = errors.New("invalid input")
+	// ErrTooLarge is an input over a size limit (a submission's code).
+	ErrTooLarge = errors.New("too large")
 )
+
+// UnprocessableError is a well-formed request whose content could not be
+// accepted (a generated exercise that failed its checks): it carries every
+// reason, each as a field issue.
+type UnprocessableError struct {
+	Code   string
+	Msg    string
+	Issues []FieldIssue
+}
+
+func (e *UnprocessableError) Error() string {
+	parts := make([]string, 0, len(e.Issues))
+	for _, i := range e.Issues {
+		parts = append(parts, i.Field+": "+i.Issue)
+	}
+	return e.Msg + ": " + strings.Join(parts, "; ")
+}
 
 // PublicError is an error whose message is written for the learner and
 // may be shown as is. Kind is the sentinel that decides its class (and so

@@ -91,6 +91,7 @@ func classify(err error) classified {
 		verr  *domain.ValidationError
 		rl    *domain.RateLimitedError
 		quota *domain.QuotaExceededError
+		unpr  *domain.UnprocessableError
 	)
 	switch {
 	case errors.As(err, &api):
@@ -110,6 +111,12 @@ func classify(err error) classified {
 			details = append(details, errorDetail{Field: i.Field, Issue: i.Issue})
 		}
 		return classified{status: http.StatusBadRequest, code: "validation_failed", message: "the request is not valid", details: details}
+	case errors.As(err, &unpr):
+		details := make([]errorDetail, 0, len(unpr.Issues))
+		for _, i := range unpr.Issues {
+			details = append(details, errorDetail{Field: i.Field, Issue: i.Issue})
+		}
+		return classified{status: http.StatusUnprocessableEntity, code: unpr.Code, message: unpr.Msg, details: details}
 	case errors.As(err, &rl):
 		return classified{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests, slow down", retryAfter: rl.RetryAfter}
 	case errors.As(err, &quota):
@@ -118,6 +125,8 @@ func classify(err error) classified {
 		return classified{status: http.StatusNotFound, code: "not_found", message: "not found"}
 	case errors.Is(err, domain.ErrConflict), errors.Is(err, domain.ErrInvalidTransition):
 		return classified{status: http.StatusConflict, code: "conflict", message: conflictMessage(err)}
+	case errors.Is(err, domain.ErrTooLarge):
+		return classified{status: http.StatusRequestEntityTooLarge, code: "payload_too_large", message: "the request is too large"}
 	case errors.Is(err, domain.ErrUnauthorized):
 		return classified{status: http.StatusUnauthorized, code: "unauthorized", message: "authentication required"}
 	case errors.Is(err, domain.ErrForbidden):
