@@ -32,6 +32,11 @@ type tables struct {
 	oneTimeTokens map[string]identity.OneTimeToken // by id
 	identities    map[[2]string]identity.LinkedIdentity
 	profiles      map[string]profileRecord
+	exercises     map[string]exerciseRecord       // by id
+	attempts      map[string]attemptRecord        // by id
+	daily         map[[2]string]dailyRecord       // by learner id and day
+	submissions   map[string]submissionRecord     // by id
+	achievements  map[[2]string]achievementRecord // by learner id and code
 }
 
 // NewDB returns an empty database.
@@ -40,6 +45,9 @@ func NewDB() *DB {
 		users: map[string]userRecord{}, sessions: map[string]identity.Session{},
 		refreshTokens: map[string]identity.RefreshToken{}, oneTimeTokens: map[string]identity.OneTimeToken{},
 		identities: map[[2]string]identity.LinkedIdentity{}, profiles: map[string]profileRecord{},
+		exercises: map[string]exerciseRecord{}, attempts: map[string]attemptRecord{},
+		daily: map[[2]string]dailyRecord{}, submissions: map[string]submissionRecord{},
+		achievements: map[[2]string]achievementRecord{},
 	}}
 }
 
@@ -49,6 +57,8 @@ func (db *DB) snapshot() tables {
 	return tables{
 		users: maps.Clone(db.users), sessions: maps.Clone(db.sessions), refreshTokens: maps.Clone(db.refreshTokens),
 		oneTimeTokens: maps.Clone(db.oneTimeTokens), identities: maps.Clone(db.identities), profiles: maps.Clone(db.profiles),
+		exercises: maps.Clone(db.exercises), attempts: maps.Clone(db.attempts), daily: maps.Clone(db.daily),
+		submissions: maps.Clone(db.submissions), achievements: maps.Clone(db.achievements),
 	}
 }
 

@@ -18,4 +18,9 @@ var ProviderSet = wire.NewSet(
 	NewProfileRepository, wire.Bind(new(ports.ProfileRepository), new(*ProfileRepository)),
 	NewUsageRepository, wire.Bind(new(ports.UsageRepository), new(*UsageRepository)),
 	NewQuotaLedger, wire.Bind(new(ports.QuotaLedger), new(*QuotaLedger)),
+	NewExerciseRepository, wire.Bind(new(ports.ExerciseRepository), new(*ExerciseRepository)),
+	NewAttemptRepository, wire.Bind(new(ports.AttemptRepository), new(*AttemptRepository)),
+	NewDailyRepository, wire.Bind(new(ports.DailyRepository), new(*DailyRepository)),
+	NewSubmissionRepository, wire.Bind(new(ports.SubmissionRepository), new(*SubmissionRepository)),
+	NewAchievementRepository, wire.Bind(new(ports.AchievementRepository), new(*AchievementRepository)),
 )
