@@ -37,18 +37,20 @@ type Options struct {
 
 // Deps are the use cases the handlers call.
 type Deps struct {
-	Health   HealthService
-	Accounts Accounts
-	AI       AIUsage
-	Tokens   ports.TokenIssuer
-	Logger   *slog.Logger
+	Health    HealthService
+	Accounts  Accounts
+	AI        AIUsage
+	Exercises Exercises
+	Tokens    ports.TokenIssuer
+	Logger    *slog.Logger
 }
 
 // NewApp builds the Fiber app with its middleware chain and every route.
 // extra lets tests mount routes of their own behind the same chain.
 func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
-	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil || deps.AI == nil {
-		return nil, errors.New("http: Health, Accounts, AI, Tokens and Logger are required")
+	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil || deps.AI == nil ||
+		deps.Exercises == nil {
+		return nil, errors.New("http: Health, Accounts, AI, Exercises, Tokens and Logger are required")
 	}
 	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
 		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
@@ -110,10 +112,22 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	users.Get("/me/profile", uh.profile)
 	users.Get("/me/preferences", uh.preferences)
 	users.Put("/me/preferences", uh.updatePreferences)
-	users.Get("/me/progress", uh.progress)
-	users.Get("/me/achievements", uh.achievements)
+	eh := exerciseHandlers{svc: deps.Exercises}
+	users.Get("/me/progress", eh.progress)
+	users.Get("/me/achievements", eh.achievements)
 	users.Get("/me/usage", usageHandlers{ai: deps.AI}.usage)
 	users.Post("/onboarding", uh.onboard)
+
+	api.Get("/exercises", auth, eh.list)
+	ex := api.Group("/exercises", auth)
+	ex.Get("/daily", eh.daily)
+	ex.Get("/history", eh.history)
+	ex.Post("/generate", eh.generate)
+	ex.Get("/:exercise_id", eh.get)
+	ex.Post("/:exercise_id/submit", eh.submit)
+	ex.Post("/:exercise_id/hint", eh.hint)
+	ex.Post("/:exercise_id/complete", eh.complete)
+	ex.Post("/:exercise_id/skip", eh.skip)
 
 	for _, mount := range extra {
 		mount(app)

@@ -34,8 +34,6 @@ type Accounts interface {
 	Preferences(ctx context.Context, userID string) (learner.Preferences, error)
 	UpdatePreferences(ctx context.Context, userID string, p learner.PreferencesPatch) (learner.Preferences, error)
 	Onboard(ctx context.Context, userID string, in learner.Onboarding) (*learner.Profile, error)
-	Progress(ctx context.Context, userID string) (account.Progress, error)
-	Achievements(ctx context.Context, userID string) ([]account.Achievement, error)
 }
 
 const (

@@ -108,36 +108,3 @@ func toProfileResponse(p account.Profile) profileResponse {
 	return profileResponse{User: toUserResponse(p.User), Preferences: toPreferencesResponse(p.Learner.Preferences()),
 		Onboarding: toOnboardingResponse(p.Learner), LinkedProviders: links}
 }
-
-type progressResponse struct {
-	XP                 int            `json:"xp"`
-	Level              int            `json:"level"`
-	CurrentStreak      int            `json:"current_streak"`
-	LongestStreak      int            `json:"longest_streak"`
-	SolvedTotal        int            `json:"solved_total"`
-	SolvedByLanguage   map[string]int `json:"solved_by_language"`
-	SolvedByDifficulty map[string]int `json:"solved_by_difficulty"`
-	HintsUsed          int            `json:"hints_used"`
-	HintRate           float64        `json:"hint_rate"`
-	RecentActivity     []any          `json:"recent_activity"`
-}
-
-func toProgressResponse(p account.Progress) progressResponse {
-	byDiff := map[string]int{}
-	for d, n := range p.SolvedByDifficulty {
-		byDiff[map[int]string{1: "easy", 2: "medium", 3: "hard"}[d]] = n
-	}
-	return progressResponse{XP: p.XP, Level: p.Level, CurrentStreak: p.CurrentStreak, LongestStreak: p.LongestStreak,
-		SolvedTotal: p.SolvedTotal, SolvedByLanguage: p.SolvedByLanguage, SolvedByDifficulty: byDiff,
-		HintsUsed: p.HintsUsed, HintRate: p.HintRate, RecentActivity: []any{}}
-}
-
-type achievementResponse struct {
-	Code     string `json:"code"`
-	Name     string `json:"name"`
-	EarnedAt string `json:"earned_at"`
-}
-
-type achievementsResponse struct {
-	Items []achievementResponse `json:"items"`
-}

@@ -120,23 +120,3 @@ func (h usersHandlers) onboard(c *fiber.Ctx) error {
 	}
 	return writeJSON(c, onboardingResultResponse{Preferences: toPreferencesResponse(p.Preferences()), Onboarding: toOnboardingResponse(p)})
 }
-
-func (h usersHandlers) progress(c *fiber.Ctx) error {
-	p, err := h.accounts.Progress(c.UserContext(), userID(c))
-	if err != nil {
-		return err
-	}
-	return writeJSON(c, toProgressResponse(p))
-}
-
-func (h usersHandlers) achievements(c *fiber.Ctx) error {
-	list, err := h.accounts.Achievements(c.UserContext(), userID(c))
-	if err != nil {
-		return err
-	}
-	items := make([]achievementResponse, 0, len(list))
-	for _, a := range list {
-		items = append(items, achievementResponse{Code: a.Code, Name: a.Name, EarnedAt: a.EarnedAt})
-	}
-	return writeJSON(c, achievementsResponse{Items: items})
-}

@@ -362,11 +362,6 @@ func TestPreferencesOnboardingAndProfile(t *testing.T) {
 	assert.Equal(t, 30, prof.Learner.Preferences().DailyGoalMinutes, "onboarding without minutes keeps them")
 	assert.Empty(t, prof.Identities)
 
-	progress, err := f.Service.Progress(ctx, u.ID())
-	require.NoError(t, err)
-	assert.Equal(t, 1, progress.Level)
-	assert.Equal(t, map[string]int{"python": 0, "javascript": 0, "go": 0}, progress.SolvedByLanguage)
-
 	_, err = f.Service.Me(ctx, "00000000-0000-7000-8000-000000000000")
 	assert.ErrorIs(t, err, domain.ErrUnauthorized, "a token for a deleted account")
 }

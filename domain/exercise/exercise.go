@@ -313,3 +313,19 @@ func validateTests(v *domain.ValidationError, tests []TestCase) {
 		v.Add("tests", "must hold at least one visible test")
 	}
 }
+
+// TopicVocabulary is the closed list of topics exercises are tagged with;
+// the catalogue, the generator and code reviews' learning links use it.
+var TopicVocabulary = []string{"basics", "conditionals", "loops", "strings", "arrays", "hash-maps", "sets",
+	"sorting", "searching", "recursion", "math", "two-pointers", "stacks-queues", "dynamic-programming", "parsing",
+	"bit-manipulation", "greedy", "matrices", "intervals", "error-handling"}
+
+// KnownTopic reports whether t is in the vocabulary.
+func KnownTopic(t string) bool {
+	for _, v := range TopicVocabulary {
+		if v == t {
+			return true
+		}
+	}
+	return false
+}

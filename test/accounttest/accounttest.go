@@ -22,6 +22,7 @@ import (
 	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
+	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -144,6 +145,9 @@ type Fixture struct {
 	// one), with in-memory accounting.
 	AI  *ai.Service
 	LLM ports.LLM
+	// Runner is the fake sandbox of the service Exercises builds.
+	Runner    *FakeRunner
+	exercises *exercises.Service
 }
 
 // FastHasherParams keep argon2id's shape at a test-friendly cost.
