@@ -12,6 +12,10 @@ import (
 	"github.com/codementor/codementor/domain/llm"
 )
 
+// generateLockTTL bounds a generation's hold on the learner's lock: the
+// model call plus two sandbox runs.
+const generateLockTTL = 5 * time.Minute
+
 // GenerateInput asks for a new exercise.
 type GenerateInput struct {
 	LearnerID  string
@@ -38,6 +42,16 @@ func (s *Service) Generate(ctx context.Context, in GenerateInput) (GenerateView,
 	if err != nil {
 		return GenerateView{}, err
 	}
+	// One generation per learner at a time, so the daily count cannot be
+	// passed by overlapping requests.
+	lease, ok, err := s.Locker.TryLock(ctx, "generate:"+in.LearnerID, generateLockTTL)
+	if err != nil {
+		return GenerateView{}, fmt.Errorf("generation lock: %w", err)
+	}
+	if !ok {
+		return GenerateView{}, &domain.RateLimitedError{RetryAfter: 10 * time.Second, Reason: "one generation at a time"}
+	}
+	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
 	if err := s.generationAllowed(ctx, in.LearnerID, loc); err != nil {
 		return GenerateView{}, err
 	}

@@ -20,6 +20,9 @@ type HintView struct {
 	Source         string // authored | llm
 }
 
+var errHintRace = domain.NewPublicError(domain.ErrConflict, "conflict",
+	"another hint request for this exercise was answered at the same time; ask again for the next hint")
+
 var errNoMoreHints = domain.NewPublicError(domain.ErrConflict, "conflict", "there are no more hints for this exercise")
 
 // Hint climbs the learner's hint ladder: the three authored hints first,
@@ -56,7 +59,16 @@ func (s *Service) Hint(ctx context.Context, learnerID, exerciseID string) (HintV
 		}
 		source = "llm"
 	}
+	// Count the hint, unless a concurrent request already took this level:
+	// then this one is refused, so a level is shown and paid for once and
+	// the ladder's cap holds.
 	a, err = s.Attempts.Update(ctx, learnerID, e.ID(), func(a *exercise.Attempt) error {
+		if a.Status() == exercise.Completed {
+			return nil
+		}
+		if a.HintsUsed() >= level {
+			return errHintRace
+		}
 		a.UseHint(s.Clock.Now())
 		return nil
 	})

@@ -34,7 +34,7 @@ type SubmissionView struct {
 func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmissionView, error) {
 	if len(in.Code) > s.cfg.MaxCodeBytes {
 		return SubmissionView{}, domain.NewPublicError(domain.ErrTooLarge, "payload_too_large",
-			fmt.Sprintf("the code is larger than the %d KiB limit", s.cfg.MaxCodeBytes>>10))
+			fmt.Sprintf("the code is larger than the limit of %d bytes", s.cfg.MaxCodeBytes))
 	}
 	if strings.TrimSpace(in.Code) == "" {
 		return SubmissionView{}, domain.NewValidationError("code", "is required")

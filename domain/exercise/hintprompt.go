@@ -28,7 +28,7 @@ type HintContext struct {
 func HintPrompt(c HintContext) string {
 	var b strings.Builder
 	e := c.Exercise
-	fmt.Fprintf(&b, "<exercise language=%q difficulty=%q>\n# %s\n\n%s\n</exercise>\n\n", e.lang, e.difficulty, e.title, e.prompt)
+	fmt.Fprintf(&b, "<exercise language=%q difficulty=%q title=%q>\n%s\n</exercise>\n\n", e.lang, e.difficulty, e.title, e.prompt)
 	b.WriteString("Earlier hints:\n")
 	for i, h := range c.EarlierHints {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, h)
