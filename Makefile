@@ -15,7 +15,7 @@ TEST_REDIS_URL  ?= redis://127.0.0.1:6379/0
 JWT_SECRET      ?= dev-only-jwt-secret-do-not-use-in-production-0123456789
 export DATABASE_URL REDIS_URL JWT_SECRET
 
-.PHONY: all build run test test-unit generate check-generate fmt vet bench services clean
+.PHONY: all build run test test-unit generate check-generate fmt vet bench services sandbox clean
 
 all: build
 
@@ -25,7 +25,10 @@ build: ## Build the binary into bin/
 services: ## Start local Postgres and Redis if they are not running
 	@bash scripts/services.sh
 
-run: services build ## Run the server on :8080 with migrations applied
+sandbox: ## Install what the grading sandbox needs when missing (bubblewrap, python3, nodejs)
+	@bash scripts/sandbox-deps.sh
+
+run: services sandbox build ## Run the server on :8080 with migrations applied and the catalogue synced
 	@bash scripts/ensure-db.sh "$(DATABASE_URL)"
 	@echo "CodeMentor: API docs at http://localhost$${HTTP_ADDR:-:8080}/docs"
 	./bin/codementor serve
@@ -43,15 +46,15 @@ fmt:
 vet:
 	$(GO) vet ./...
 
-test: services check-generate fmt vet ## The whole suite, with the race detector, on real Postgres and Redis
+test: services sandbox check-generate fmt vet ## The whole suite, with the race detector, on real Postgres, Redis and the sandbox
 	@bash scripts/ensure-db.sh "$(TEST_DATABASE_URL)"
-	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" \
+	TEST_DATABASE_URL="$(TEST_DATABASE_URL)" TEST_REDIS_URL="$(TEST_REDIS_URL)" CODEMENTOR_REQUIRE_SANDBOX=1 \
 		$(GO) test -race -count=1 -timeout 8m ./...
 
 test-unit: ## Tests that need no services (domain, application, config)
 	$(GO) test -race -count=1 ./domain/... ./application/... ./cmd/codementor/config/... ./test/arch/...
 
-bench: services ## Go benchmarks and the HTTP load test, as ratios to a bare handler
+bench: services sandbox ## Go benchmarks and the HTTP load test, as ratios to a bare handler
 	@bash scripts/bench.sh
 
 clean:

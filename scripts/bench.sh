@@ -375,6 +375,27 @@ printf '%-28s %14.2f\n' "bare fiber (same run)" "$b2_rps"
 ratio_line "GET /users/me vs bare req/s" "$m_rps" "$b2_rps" 50
 
 echo
+log "GET /api/v1/exercises/daily (today's exercise already assigned) vs the bare handler: $ROUNDS alternating round(s)"
+curl -fsS -H "Authorization: Bearer $token" "http://$FULL_ADDR/api/v1/exercises/daily" >/dev/null ||
+	die "GET /exercises/daily failed for the bench user"
+declare -a daily_rps=() daily_p50=() daily_p99=() bare3_rps=()
+for ((r = 1; r <= ROUNDS; r++)); do
+	WRK_ARGS=(-H "Authorization: Bearer $token")
+	run_wrk "daily" "http://$FULL_ADDR/api/v1/exercises/daily" "$full_log"
+	daily_rps+=("$RPS") daily_p50+=("$P50") daily_p99+=("$P99")
+	printf '    round %d  daily    %12.2f req/s  p50 %8.3f ms  p99 %8.3f ms\n' "$r" "$RPS" "$P50" "$P99"
+	: >"$full_log"
+	WRK_ARGS=()
+	run_wrk bare "$bare_url"
+	bare3_rps+=("$RPS")
+	printf '    round %d  bare     %12.2f req/s\n' "$r" "$RPS"
+done
+d_rps=$(median "${daily_rps[@]}") b3_rps=$(median "${bare3_rps[@]}")
+printf '%-28s %14.2f %10.3f %10.3f\n' "GET /exercises/daily" "$d_rps" "$(median "${daily_p50[@]}")" "$(median "${daily_p99[@]}")"
+printf '%-28s %14.2f\n' "bare fiber (same run)" "$b3_rps"
+ratio_line "GET /exercises/daily vs bare req/s" "$d_rps" "$b3_rps" 40
+
+echo
 log "POST /api/v1/auth/login vs the raw argon2id verification rate (every CPU), $ROUNDS round(s)"
 declare -a login_rps=() hash_rps=()
 for ((r = 1; r <= ROUNDS; r++)); do

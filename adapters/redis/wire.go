@@ -9,4 +9,5 @@ import (
 // ProviderSet provides the Redis client and what is built on it. The rate
 // limiter is assembled in cmd (it falls back to a memory limiter).
 var ProviderSet = wire.NewSet(NewClient, NewPinger,
-	NewOAuthStateStore, wire.Bind(new(ports.OAuthStateStore), new(*OAuthStateStore)))
+	NewOAuthStateStore, wire.Bind(new(ports.OAuthStateStore), new(*OAuthStateStore)),
+	NewLocker, wire.Bind(new(ports.Locker), new(*Locker)))

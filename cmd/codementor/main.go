@@ -28,6 +28,8 @@ commands:
   migrate up            apply every pending migration
   migrate down          roll back the newest migration
   migrate status        list migrations and whether each is applied
+  catalog sync          apply migrations, then store the embedded exercise catalogue
+                        (idempotent; serve does it too unless CATALOG_SYNC_ON_START=false)
   version               print the version
 
 Configuration comes from the environment; see .env.example.
@@ -59,7 +61,7 @@ func run(args []string, env map[string]string, stdout, stderr io.Writer) int {
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
-	case "serve", "migrate":
+	case "serve", "migrate", "catalog":
 	default:
 		fmt.Fprintf(stderr, "codementor: unknown command %q\n\n%s", args[0], usage)
 		return 2
@@ -73,10 +75,36 @@ func run(args []string, env map[string]string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	if args[0] == "migrate" {
+	switch args[0] {
+	case "migrate":
 		return migrate(ctx, cfg, args[1:], stdout, stderr)
+	case "catalog":
+		return catalogCmd(ctx, cfg, args[1:], stdout, stderr)
 	}
 	if err := serve(ctx, cfg, stdout); err != nil {
+		fmt.Fprintln(stderr, "codementor:", err)
+		return 1
+	}
+	return 0
+}
+
+func catalogCmd(ctx context.Context, cfg *config.Config, args []string, stdout, stderr io.Writer) int {
+	if len(args) != 1 || args[0] != "sync" {
+		fmt.Fprint(stderr, "usage: codementor catalog sync\n")
+		return 2
+	}
+	c, cleanup, err := initCatalog(ctx, cfg)
+	if err != nil {
+		fmt.Fprintln(stderr, "codementor:", err)
+		return 1
+	}
+	defer cleanup()
+	log := slog.New(slog.NewTextHandler(stdout, nil))
+	if err := c.Migrator.Up(ctx, logWriter{log}); err != nil {
+		fmt.Fprintln(stderr, "codementor:", err)
+		return 1
+	}
+	if err := syncCatalog(ctx, c.Exercises, log); err != nil {
 		fmt.Fprintln(stderr, "codementor:", err)
 		return 1
 	}
@@ -136,6 +164,12 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		}
 	} else if pending, err := srv.Migrator.Pending(ctx); err == nil && pending {
 		log.Warn("pending migrations are not applied (MIGRATE_ON_START=false): run `codementor migrate up`")
+	}
+
+	if cfg.CatalogSyncOnStart {
+		if err := syncCatalog(ctx, srv.Exercises, log); err != nil {
+			return err
+		}
 	}
 
 	if cfg.PprofAddr != "" {

@@ -13,6 +13,7 @@ import (
 	"github.com/codementor/codementor/adapters/redis"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
+	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/application/health"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/migrations"
@@ -24,10 +25,11 @@ var version = "dev"
 
 // Server is everything `serve` runs.
 type Server struct {
-	App      *fiber.App
-	Migrator *postgres.Migrator
-	Config   *config.Config
-	Logger   *slog.Logger
+	App       *fiber.App
+	Migrator  *postgres.Migrator
+	Exercises ports.ExerciseRepository
+	Config    *config.Config
+	Logger    *slog.Logger
 }
 
 // newLogger builds the structured logger; its cleanup flushes buffered lines.
@@ -74,20 +76,22 @@ func pingers(pg *postgres.Pinger, rd *redis.Pinger) []ports.Pinger {
 
 // components lists the optional integrations readiness reports. Later
 // features replace "not configured" with what is configured.
-func components(llmProviders map[string]ports.LLMProvider) []health.Component {
+func components(llmProviders map[string]ports.LLMProvider, runner ports.CodeRunner) []health.Component {
 	return []health.Component{
 		llmComponent(llmProviders),
-		{Name: "code_runner", Status: "not configured"},
+		{Name: "code_runner", Status: runner.Name()},
 		{Name: "job_queue", Status: "not configured"},
 	}
 }
 
-func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock, llmProviders map[string]ports.LLMProvider) (*health.Service, error) {
-	return health.NewService(p, components(llmProviders), cfg.ReadinessTimeout, clock, version)
+func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock, llmProviders map[string]ports.LLMProvider,
+	runner ports.CodeRunner) (*health.Service, error) {
+	return health.NewService(p, components(llmProviders, runner), cfg.ReadinessTimeout, clock, version)
 }
 
-func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
-	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Tokens: tokens, Logger: log}
+func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, ex *exercises.Service, tokens ports.TokenIssuer,
+	log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Exercises: ex, Tokens: tokens, Logger: log}
 }
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {

@@ -18,6 +18,7 @@ import (
 	"github.com/codementor/codementor/adapters/system"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
+	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/ports"
 )
@@ -41,9 +42,20 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		llmProviders, llmRouter, wire.Bind(new(ports.LLM), new(*router.Router)),
 		wire.Value(tokenizer.Lazy{}), wire.Bind(new(ports.TokenCounter), new(tokenizer.Lazy)),
 		aiConfig, wire.Struct(new(ai.Deps), "*"), ai.NewService,
+		codeRunner, exercisesConfig, wire.Bind(new(exercises.AI), new(*ai.Service)),
+		wire.Struct(new(exercises.Deps), "*"), exercises.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),
 	)
+	return nil, nil, nil
+}
+
+// initCatalog builds what `catalog sync` needs: the database and its
+// migrations.
+func initCatalog(ctx context.Context, cfg *config.Config) (*Catalog, func(), error) {
+	wire.Build(postgresOptions, postgres.NewPool, migrationsFS, postgres.NewMigrator,
+		postgres.NewExerciseRepository, wire.Bind(new(ports.ExerciseRepository), new(*postgres.ExerciseRepository)),
+		wire.Struct(new(Catalog), "*"))
 	return nil, nil, nil
 }
 

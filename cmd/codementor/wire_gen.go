@@ -14,6 +14,7 @@ import (
 	"github.com/codementor/codementor/adapters/system"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
+	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"io"
 )
@@ -45,7 +46,13 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	service, err := healthService(v, cfg, clock, v2)
+	portsCodeRunner, err := codeRunner(cfg)
+	if err != nil {
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	service, err := healthService(v, cfg, clock, v2, portsCodeRunner)
 	if err != nil {
 		cleanup2()
 		cleanup()
@@ -155,7 +162,38 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	deps2 := httpDeps(service, accountService, aiService, issuer, logger)
+	exerciseRepository := postgres.NewExerciseRepository(pool)
+	attemptRepository := postgres.NewAttemptRepository(pool)
+	dailyRepository := postgres.NewDailyRepository(pool)
+	submissionRepository := postgres.NewSubmissionRepository(pool)
+	achievementRepository := postgres.NewAchievementRepository(pool)
+	locker := redis.NewLocker(client)
+	exercisesDeps := exercises.Deps{
+		Exercises:   exerciseRepository,
+		Attempts:    attemptRepository,
+		Assignments: dailyRepository,
+		Submissions: submissionRepository,
+		Awards:      achievementRepository,
+		Users:       portsUserRepository,
+		Profiles:    profileRepository,
+		Tx:          txManager,
+		Runner:      portsCodeRunner,
+		Locker:      locker,
+		AI:          aiService,
+		Clock:       clock,
+		IDs:         iDs,
+		Log:         logger,
+	}
+	config4 := exercisesConfig(cfg)
+	exercisesService, err := exercises.NewService(exercisesDeps, config4)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps2 := httpDeps(service, accountService, aiService, exercisesService, issuer, logger)
 	app, err := newApp(options, deps2)
 	if err != nil {
 		cleanup4()
@@ -174,10 +212,11 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		return nil, nil, err
 	}
 	server := &Server{
-		App:      app,
-		Migrator: migrator,
-		Config:   cfg,
-		Logger:   logger,
+		App:       app,
+		Migrator:  migrator,
+		Exercises: exerciseRepository,
+		Config:    cfg,
+		Logger:    logger,
 	}
 	return server, func() {
 		cleanup5()
@@ -193,6 +232,31 @@ var (
 	_wireIDsValue   = system.IDs{}
 	_wireLazyValue  = tokenizer.Lazy{}
 )
+
+// initCatalog builds what `catalog sync` needs: the database and its
+// migrations.
+func initCatalog(ctx context.Context, cfg *config.Config) (*Catalog, func(), error) {
+	options := postgresOptions(cfg)
+	pool, cleanup, err := postgres.NewPool(ctx, options)
+	if err != nil {
+		return nil, nil, err
+	}
+	fs := migrationsFS()
+	migrator, cleanup2, err := postgres.NewMigrator(pool, fs)
+	if err != nil {
+		cleanup()
+		return nil, nil, err
+	}
+	exerciseRepository := postgres.NewExerciseRepository(pool)
+	catalog := &Catalog{
+		Migrator:  migrator,
+		Exercises: exerciseRepository,
+	}
+	return catalog, func() {
+		cleanup2()
+		cleanup()
+	}, nil
+}
 
 // initMigrator builds what `migrate` needs: only the database.
 func initMigrator(ctx context.Context, cfg *config.Config) (*postgres.Migrator, func(), error) {

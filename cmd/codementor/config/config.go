@@ -171,6 +171,37 @@ type Config struct {
 	LLMStreamIdle    time.Duration `env:"LLM_STREAM_IDLE_TIMEOUT" envDefault:"30s"`
 	LLMDailyTokens   int64         `env:"LLM_DAILY_TOKENS" envDefault:"200000"`
 	LLMDailyAdmin    int64         `env:"LLM_DAILY_TOKENS_ADMIN" envDefault:"2000000"`
+
+	// Code runner: "local" (bubblewrap on this machine) or "piston" (a
+	// Piston engine's HTTP API, PISTON_URL).
+	CodeRunner    string        `env:"CODE_RUNNER" envDefault:"local"`
+	PistonURL     string        `env:"PISTON_URL"`
+	PistonToken   Secret        `env:"PISTON_TOKEN"`
+	PistonTimeout time.Duration `env:"PISTON_TIMEOUT" envDefault:"30s"`
+	// The local sandbox's tools; empty picks the usual Debian paths.
+	SandboxBwrap    string `env:"SANDBOX_BWRAP"`
+	SandboxPython   string `env:"SANDBOX_PYTHON"`
+	SandboxNode     string `env:"SANDBOX_NODE"`
+	SandboxGoRoot   string `env:"SANDBOX_GOROOT"`
+	SandboxCacheDir string `env:"SANDBOX_CACHE_DIR"`
+	SandboxUIDBase  int    `env:"SANDBOX_UID_BASE" envDefault:"500000"`
+	// Limits of every run (defaults near Judge0's).
+	SandboxCPUTime     time.Duration `env:"SANDBOX_CPU_TIME" envDefault:"5s"`
+	SandboxWallTime    time.Duration `env:"SANDBOX_WALL_TIME" envDefault:"10s"`
+	SandboxMemoryMB    int           `env:"SANDBOX_MEMORY_MB" envDefault:"256"`
+	SandboxProcesses   int           `env:"SANDBOX_PROCESSES" envDefault:"64"`
+	SandboxFileBytes   int64         `env:"SANDBOX_FILE_BYTES" envDefault:"1048576"`
+	SandboxOutputBytes int64         `env:"SANDBOX_OUTPUT_BYTES" envDefault:"65536"`
+	// Grading: runs at once on this instance, and how many more may wait.
+	GradingWorkers int `env:"GRADING_WORKERS" envDefault:"2"`
+	GradingQueue   int `env:"GRADING_QUEUE" envDefault:"16"`
+	// Model-written hints after the three authored ones; generated
+	// exercises per learner per day.
+	LLMHintsMax    int `env:"LLM_HINTS_MAX" envDefault:"3"`
+	GeneratePerDay int `env:"GENERATE_PER_DAY" envDefault:"5"`
+	// CatalogSyncOnStart syncs the embedded catalogue at `serve` start.
+	CatalogSyncOnStart bool `env:"CATALOG_SYNC_ON_START" envDefault:"true"`
+
 	// Prices, USD per million tokens: "model=input/output/cached-input,...".
 	LLMPrices string `env:"LLM_PRICES" envDefault:"gpt-4.1-mini=0.40/1.60/0.10,gpt-4.1=2.00/8.00/0.50,claude-sonnet-4-5=3.00/15.00/0.30,claude-haiku-4-5=1.00/5.00/0.10"`
 }
@@ -450,6 +481,32 @@ func (c *Config) validate() error {
 	}
 	if c.SMTPURL != "" && c.SMTPHost != "" {
 		bad("SMTP_URL", "set SMTP_URL or SMTP_HOST, not both")
+	}
+	switch c.CodeRunner {
+	case "local":
+	case "piston":
+		if u, err := url.Parse(c.PistonURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			bad("PISTON_URL", "must be the Piston engine's http(s) URL when CODE_RUNNER is piston")
+		}
+	default:
+		bad("CODE_RUNNER", "must be local or piston")
+	}
+	for key, d := range map[string]time.Duration{"SANDBOX_CPU_TIME": c.SandboxCPUTime, "SANDBOX_WALL_TIME": c.SandboxWallTime,
+		"PISTON_TIMEOUT": c.PistonTimeout} {
+		if d <= 0 || d > 10*time.Minute {
+			bad(key, "must be between 1ms and 10m")
+		}
+	}
+	for key, n := range map[string]int64{"SANDBOX_MEMORY_MB": int64(c.SandboxMemoryMB), "SANDBOX_PROCESSES": int64(c.SandboxProcesses),
+		"SANDBOX_FILE_BYTES": c.SandboxFileBytes, "SANDBOX_OUTPUT_BYTES": c.SandboxOutputBytes, "GRADING_WORKERS": int64(c.GradingWorkers)} {
+		if n <= 0 {
+			bad(key, "must be positive")
+		}
+	}
+	for key, n := range map[string]int{"GRADING_QUEUE": c.GradingQueue, "LLM_HINTS_MAX": c.LLMHintsMax, "GENERATE_PER_DAY": c.GeneratePerDay, "SANDBOX_UID_BASE": c.SandboxUIDBase} {
+		if n < 0 {
+			bad(key, "must not be negative")
+		}
 	}
 	defaults := c.LLMDefaults()
 	for key, raw := range map[string]string{"LLM_ROUTE_CHAT": c.LLMRouteChat, "LLM_ROUTE_HINT": c.LLMRouteHint,
