@@ -24,7 +24,7 @@ func newRunner(t *testing.T) *local.Runner {
 	if _, err := exec.LookPath("bwrap"); err != nil && os.Getenv("CODEMENTOR_REQUIRE_SANDBOX") == "" {
 		t.Skip("bubblewrap is not installed (CI sets CODEMENTOR_REQUIRE_SANDBOX=1 and installs it)")
 	}
-	r, err := local.New(local.Config{})
+	r, err := local.New(local.Config{UIDBase: 540000})
 	require.NoError(t, err)
 	return r
 }

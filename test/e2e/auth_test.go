@@ -304,6 +304,7 @@ func TestRapidLoginsFromOneIPAreThrottled(t *testing.T) {
 	var retryAfter string
 	var mu sync.Mutex
 	var wg sync.WaitGroup
+	start := time.Now()
 	for i := range 100 {
 		wg.Add(1)
 		go func() {
@@ -319,8 +320,13 @@ func TestRapidLoginsFromOneIPAreThrottled(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	assert.Equal(t, 20, statuses[http.StatusUnauthorized], "the default limit is 20 a minute per IP")
-	assert.Equal(t, 80, statuses[http.StatusTooManyRequests])
+	// A burst of 20, then one more every 3 s (GCRA): on a loaded machine the
+	// 100 logins may take long enough for one or two more to be allowed.
+	refill := int(time.Since(start) / (3 * time.Second))
+	allowed := statuses[http.StatusUnauthorized]
+	assert.GreaterOrEqual(t, allowed, 20, "the default limit is 20 a minute per IP")
+	assert.LessOrEqual(t, allowed, 20+refill, "the default limit is 20 a minute per IP")
+	assert.Equal(t, 100, allowed+statuses[http.StatusTooManyRequests])
 	secs, err := strconv.Atoi(retryAfter)
 	require.NoError(t, err)
 	assert.Positive(t, secs)

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -54,13 +55,19 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
+var servers atomic.Int32
+
 // startServer runs `codementor serve` on a fresh database (unless env
 // names one) and Redis prefix, and waits until it listens.
 func startServer(t *testing.T, env ...string) *server {
 	t.Helper()
 	port := freePort(t)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
+	// Each server's sandbox slots run as uids of their own, so parallel
+	// servers never share a process limit or signal each other's runs.
+	uidBase := 600000 + 100*int(servers.Add(1))
 	full := environ("DATABASE_URL="+testenv.PostgresURL(t), "REDIS_URL="+testenv.RedisURL(t),
+		"SANDBOX_UID_BASE="+strconv.Itoa(uidBase),
 		"REDIS_KEY_PREFIX="+testenv.RedisPrefix(t), "HTTP_ADDR=127.0.0.1:"+strconv.Itoa(port),
 		"PUBLIC_URL="+base, "LOG_FORMAT=json", "LOG_FLUSH_INTERVAL=20ms", "COOKIE_SECURE=false")
 	full = append(full, env...)
