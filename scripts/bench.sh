@@ -27,6 +27,7 @@
 #   BENCH_START_TIMEOUT seconds to wait for a server or service     (20)
 #   BENCH_LLMRELAY_RUNS runs per way of the LLM relay benchmark     (50)
 #   BENCH_LLMRELAY_CHUNK_DELAY upstream pause between tokens, 0 = none (1ms)
+#   BENCH_GRADING_RUNS  graded submissions per way and language    (30)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -42,6 +43,7 @@ BARE_ADDR=${BENCH_BARE_ADDR:-127.0.0.1:18081}
 START_TIMEOUT=${BENCH_START_TIMEOUT:-20}
 LLMRELAY_RUNS=${BENCH_LLMRELAY_RUNS:-50}
 LLMRELAY_CHUNK_DELAY=${BENCH_LLMRELAY_CHUNK_DELAY:-1ms}
+GRADING_RUNS=${BENCH_GRADING_RUNS:-30}
 TARGET_PCT=70
 LIVE_PATH=/api/v1/health/live
 DB_NAME=codementor_bench
@@ -440,6 +442,23 @@ done < <(awk '$1 == "RELAY" {
 		v["provider"], v["tokens"], v["chunk_delay"], v["ttft_overhead_ms"], v["ttft"], v["target_ttft_ms"],
 		v["total_overhead_pct"], v["total"], v["target_total_pct"]
 }' "$relay_out")
+
+# test/bench/grading grades a passing 8-test solution through the bubblewrap
+# sandbox and directly (same harness, no sandbox), alternating, and prints
+# one GRADING line per language (target: < 50 ms added for Python and
+# JavaScript at the median; Go's compile step dominates, no target).
+echo
+log "Grading: the sandbox's overhead per submission, $GRADING_RUNS run(s) per way"
+grading_out="$tmp/grading.out"
+go run ./test/bench/grading -n "$GRADING_RUNS" | tee "$grading_out" || die "the grading benchmark failed"
+while IFS= read -r line; do
+	summary+=("$line")
+done < <(awk '$1 == "GRADING" {
+	delete v
+	for (i = 2; i <= NF; i++) { j = index($i, "="); v[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	printf "Grading %s: sandbox p50 %s ms vs direct %s ms, overhead p50 %s ms, p95 %s ms -> %s\n",
+		v["lang"], v["sandbox_p50_ms"], v["direct_p50_ms"], v["overhead_p50_ms"], v["overhead_p95_ms"], v["target"]
+}' "$grading_out")
 
 echo
 echo "Summary (figures are ratios measured side by side in this run):"

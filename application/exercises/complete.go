@@ -29,6 +29,7 @@ func (s *Service) Complete(ctx context.Context, learnerID, exerciseID string) (C
 	if err != nil {
 		return CompleteView{}, err
 	}
+	defer s.views.forget(learnerID)
 	var out CompleteView
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		if _, err := s.attempt(ctx, learnerID, e.ID()); err != nil {
@@ -72,6 +73,7 @@ func (s *Service) Skip(ctx context.Context, learnerID, exerciseID string) (SkipV
 	if _, err := s.attempt(ctx, learnerID, e.ID()); err != nil {
 		return SkipView{}, err
 	}
+	defer s.views.forget(learnerID)
 	a, err := s.Attempts.Update(ctx, learnerID, e.ID(), func(a *exercise.Attempt) error { return a.Skip(s.Clock.Now()) })
 	if err != nil {
 		return SkipView{}, fmt.Errorf("skip attempt: %w", err)

@@ -29,6 +29,9 @@ func (s *Service) Daily(ctx context.Context, learnerID string) (DailyView, error
 		return DailyView{}, err
 	}
 	day := exercise.LocalDate(s.Clock.Now(), loc)
+	if v, ok := s.views.get(learnerID, day); ok {
+		return v, nil
+	}
 	id, err := s.Assignments.Get(ctx, learnerID, day)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
@@ -52,7 +55,9 @@ func (s *Service) Daily(ctx context.Context, learnerID string) (DailyView, error
 			return DailyView{}, err
 		}
 	}
-	return DailyView{Day: day, ExerciseView: v}, nil
+	out := DailyView{Day: day, ExerciseView: v}
+	s.views.put(learnerID, out)
+	return out, nil
 }
 
 // choose runs the daily policy for the learner.

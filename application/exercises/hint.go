@@ -59,6 +59,7 @@ func (s *Service) Hint(ctx context.Context, learnerID, exerciseID string) (HintV
 		}
 		source = "llm"
 	}
+	defer s.views.forget(learnerID)
 	// Count the hint, unless a concurrent request already took this level:
 	// then this one is refused, so a level is shown and paid for once and
 	// the ladder's cap holds.

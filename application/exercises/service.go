@@ -38,12 +38,15 @@ type Config struct {
 	MaxLLMHints int
 	// GeneratePerDay bounds generated exercises per learner per local day.
 	GeneratePerDay int
+	// ViewCacheTTL keeps each learner's daily view in memory this long
+	// (this instance's own writes drop it at once); 0 turns it off.
+	ViewCacheTTL time.Duration
 }
 
 // DefaultConfig is what production uses unless configured otherwise.
 func DefaultConfig() Config {
 	return Config{Limits: exercise.DefaultLimits(), GradingWorkers: 2, GradingQueue: 16, MaxCodeBytes: 64 << 10,
-		MaxLLMHints: 3, GeneratePerDay: 5}
+		MaxLLMHints: 3, GeneratePerDay: 5, ViewCacheTTL: 2 * time.Second}
 }
 
 // Deps are the ports the use cases need.
@@ -70,6 +73,7 @@ type Service struct {
 	cfg   Config
 	gate  *gate
 	local *learnerLocks
+	views *viewCache
 }
 
 // NewService checks its dependencies and settings.
@@ -87,13 +91,17 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	if cfg.GradingWorkers < 1 || cfg.GradingQueue < 0 || cfg.MaxCodeBytes < 1 || cfg.GeneratePerDay < 0 || cfg.MaxLLMHints < 0 {
 		return nil, errors.New("exercises: GradingWorkers and MaxCodeBytes must be positive, the rest not negative")
 	}
+	if cfg.ViewCacheTTL < 0 {
+		return nil, errors.New("exercises: ViewCacheTTL must not be negative")
+	}
 	if cfg.Limits.WallTime <= 0 || cfg.Limits.CPUTime <= 0 || cfg.Limits.MemoryBytes <= 0 {
 		return nil, errors.New("exercises: sandbox limits must be positive")
 	}
 	if d.Log == nil {
 		d.Log = slog.Default()
 	}
-	return &Service{Deps: d, cfg: cfg, gate: newGate(cfg.GradingWorkers, cfg.GradingQueue), local: newLearnerLocks()}, nil
+	return &Service{Deps: d, cfg: cfg, gate: newGate(cfg.GradingWorkers, cfg.GradingQueue), local: newLearnerLocks(),
+		views: newViewCache(cfg.ViewCacheTTL, 100_000, d.Clock.Now)}, nil
 }
 
 // RunnerName is the configured runner, for readiness.

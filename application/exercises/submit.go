@@ -68,6 +68,7 @@ func (s *Service) Submit(ctx context.Context, in SubmitInput) (SubmissionView, e
 }
 
 func (s *Service) record(ctx context.Context, e *exercise.Exercise, in SubmitInput, g exercise.Grading, loc *time.Location) (SubmissionView, error) {
+	defer s.views.forget(in.LearnerID)
 	var out SubmissionView
 	err := s.Tx.WithinTx(ctx, func(ctx context.Context) error {
 		a, err := s.attempt(ctx, in.LearnerID, e.ID())

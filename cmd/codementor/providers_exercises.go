@@ -51,6 +51,7 @@ func exercisesConfig(cfg *config.Config) exercises.Config {
 	c.Limits = sandboxLimits(cfg)
 	c.GradingWorkers, c.GradingQueue = cfg.GradingWorkers, cfg.GradingQueue
 	c.MaxLLMHints, c.GeneratePerDay = cfg.LLMHintsMax, cfg.GeneratePerDay
+	c.ViewCacheTTL = cfg.DailyCacheTTL
 	return c
 }
 

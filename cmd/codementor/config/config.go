@@ -199,6 +199,9 @@ type Config struct {
 	// exercises per learner per day.
 	LLMHintsMax    int `env:"LLM_HINTS_MAX" envDefault:"3"`
 	GeneratePerDay int `env:"GENERATE_PER_DAY" envDefault:"5"`
+	// DailyCacheTTL keeps each learner's exercise of the day in memory this
+	// long (this instance's writes drop it at once); 0 turns it off.
+	DailyCacheTTL time.Duration `env:"DAILY_CACHE_TTL" envDefault:"2s"`
 	// CatalogSyncOnStart syncs the embedded catalogue at `serve` start.
 	CatalogSyncOnStart bool `env:"CATALOG_SYNC_ON_START" envDefault:"true"`
 
@@ -502,6 +505,9 @@ func (c *Config) validate() error {
 		if n <= 0 {
 			bad(key, "must be positive")
 		}
+	}
+	if c.DailyCacheTTL < 0 || c.DailyCacheTTL > time.Minute {
+		bad("DAILY_CACHE_TTL", "must be between 0 (off) and 1m")
 	}
 	for key, n := range map[string]int{"GRADING_QUEUE": c.GradingQueue, "LLM_HINTS_MAX": c.LLMHintsMax, "GENERATE_PER_DAY": c.GeneratePerDay, "SANDBOX_UID_BASE": c.SandboxUIDBase} {
 		if n < 0 {
