@@ -33,6 +33,9 @@ type Options struct {
 	// TrustedProxies (IPs or CIDRs) may set X-Forwarded-For; the client IP
 	// used for rate limits comes from it only when the peer is one of them.
 	TrustedProxies []string
+	// SSEHeartbeat is the idle interval of streams' heartbeat comments
+	// (default 15s).
+	SSEHeartbeat time.Duration
 }
 
 // Deps are the use cases the handlers call.
@@ -41,6 +44,7 @@ type Deps struct {
 	Accounts  Accounts
 	AI        AIUsage
 	Exercises Exercises
+	Tutor     Tutor
 	Tokens    ports.TokenIssuer
 	Logger    *slog.Logger
 }
@@ -49,8 +53,8 @@ type Deps struct {
 // extra lets tests mount routes of their own behind the same chain.
 func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
 	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil || deps.AI == nil ||
-		deps.Exercises == nil {
-		return nil, errors.New("http: Health, Accounts, AI, Exercises, Tokens and Logger are required")
+		deps.Exercises == nil || deps.Tutor == nil {
+		return nil, errors.New("http: Health, Accounts, AI, Exercises, Tutor, Tokens and Logger are required")
 	}
 	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
 		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
@@ -128,6 +132,15 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	ex.Post("/:exercise_id/hint", eh.hint)
 	ex.Post("/:exercise_id/complete", eh.complete)
 	ex.Post("/:exercise_id/skip", eh.skip)
+
+	ch := chatHandlers{svc: deps.Tutor, heartbeat: opts.SSEHeartbeat}
+	chatGroup := api.Group("/chat", auth)
+	chatGroup.Post("/message", ch.message)
+	chatGroup.Post("/stream", ch.stream)
+	chatGroup.Get("/conversations", ch.list)
+	chatGroup.Get("/conversations/:id", ch.get)
+	chatGroup.Delete("/conversations/:id", ch.delete)
+	chatGroup.Get("/conversations/:id/stream", ch.resume)
 
 	for _, mount := range extra {
 		mount(app)

@@ -15,6 +15,7 @@ import (
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/application/health"
+	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/migrations"
 	"github.com/codementor/codementor/ports"
@@ -65,6 +66,7 @@ func httpOptions(cfg *config.Config) httpadapter.Options {
 		ReadTimeout: cfg.HTTPReadTimeout, WriteTimeout: cfg.HTTPWriteTimeout, IdleTimeout: cfg.HTTPIdleTimeout,
 		CORSOrigins: cfg.CORSOrigins, CORSCredentials: cfg.CORSCredentials,
 		CookieSecure: cfg.CookieSecure, FrontendURL: cfg.FrontendURL, TrustedProxies: cfg.TrustedProxies,
+		SSEHeartbeat: cfg.SSEHeartbeat,
 	}
 }
 
@@ -89,9 +91,9 @@ func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock, llmP
 	return health.NewService(p, components(llmProviders, runner), cfg.ReadinessTimeout, clock, version)
 }
 
-func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, ex *exercises.Service, tokens ports.TokenIssuer,
-	log *slog.Logger) httpadapter.Deps {
-	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Exercises: ex, Tokens: tokens, Logger: log}
+func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, ex *exercises.Service, tu *tutor.Service,
+	tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Exercises: ex, Tutor: tu, Tokens: tokens, Logger: log}
 }
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {

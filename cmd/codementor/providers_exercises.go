@@ -11,6 +11,7 @@ import (
 	"github.com/codementor/codementor/adapters/runner/local"
 	"github.com/codementor/codementor/adapters/runner/piston"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/domain/exercise"
 	"github.com/codementor/codementor/ports"
@@ -78,4 +79,12 @@ func pistonRunner(cfg *config.Config) (ports.CodeRunner, error) {
 		return nil, fmt.Errorf("CODE_RUNNER=piston: %w", err)
 	}
 	return c, nil
+}
+
+func tutorConfig(cfg *config.Config) tutor.Config {
+	c := tutor.DefaultConfig()
+	c.Budget.ContextTokens, c.Budget.ReserveForAnswer = cfg.ChatContextTokens, cfg.ChatMaxAnswerTokens+200
+	c.MaxAnswerTokens, c.MessagesPerMinute, c.MaxConcurrent = cfg.ChatMaxAnswerTokens, cfg.ChatMessagesPerMinute, cfg.ChatMaxConcurrent
+	c.StreamTTL, c.Grace, c.MaxGeneration = cfg.ChatStreamTTL, cfg.ChatStreamGrace, cfg.ChatMaxGeneration
+	return c
 }

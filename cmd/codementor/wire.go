@@ -19,6 +19,7 @@ import (
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/ports"
 )
@@ -44,6 +45,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		aiConfig, wire.Struct(new(ai.Deps), "*"), ai.NewService,
 		codeRunner, exercisesConfig, wire.Bind(new(exercises.AI), new(*ai.Service)),
 		wire.Struct(new(exercises.Deps), "*"), exercises.NewService,
+		tutorConfig, wire.Bind(new(tutor.AI), new(*ai.Service)), wire.Struct(new(tutor.Deps), "*"), tutor.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),
 	)

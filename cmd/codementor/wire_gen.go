@@ -15,6 +15,7 @@ import (
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"io"
 )
@@ -193,7 +194,37 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	deps2 := httpDeps(service, accountService, aiService, exercisesService, issuer, logger)
+	conversationRepository := postgres.NewConversationRepository(pool)
+	messageRepository := postgres.NewMessageRepository(pool)
+	streamLog := redis.NewStreamLog(client)
+	tutorDeps := tutor.Deps{
+		Conversations: conversationRepository,
+		Messages:      messageRepository,
+		Log:           streamLog,
+		Exercises:     exerciseRepository,
+		Attempts:      attemptRepository,
+		Submissions:   submissionRepository,
+		Users:         portsUserRepository,
+		Profiles:      profileRepository,
+		AI:            aiService,
+		Tokens:        lazy,
+		Limiter:       portsRateLimiter,
+		Locker:        locker,
+		Background:    systemBackground,
+		Clock:         clock,
+		IDs:           iDs,
+		Logger:        logger,
+	}
+	config5 := tutorConfig(cfg)
+	tutorService, err := tutor.NewService(tutorDeps, config5)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps2 := httpDeps(service, accountService, aiService, exercisesService, tutorService, issuer, logger)
 	app, err := newApp(options, deps2)
 	if err != nil {
 		cleanup4()

@@ -23,6 +23,7 @@ import (
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -148,6 +149,7 @@ type Fixture struct {
 	// Runner is the fake sandbox of the service Exercises builds.
 	Runner    *FakeRunner
 	exercises *exercises.Service
+	tutor     *tutor.Service
 }
 
 // FastHasherParams keep argon2id's shape at a test-friendly cost.

@@ -202,6 +202,15 @@ type Config struct {
 	// DailyCacheTTL keeps each learner's exercise of the day in memory this
 	// long (this instance's writes drop it at once); 0 turns it off.
 	DailyCacheTTL time.Duration `env:"DAILY_CACHE_TTL" envDefault:"2s"`
+	// Tutor chat.
+	ChatMessagesPerMinute int           `env:"CHAT_MESSAGES_PER_MINUTE" envDefault:"20"`
+	ChatMaxConcurrent     int           `env:"CHAT_MAX_CONCURRENT" envDefault:"2"`
+	ChatContextTokens     int           `env:"CHAT_CONTEXT_TOKENS" envDefault:"32000"`
+	ChatMaxAnswerTokens   int           `env:"CHAT_MAX_ANSWER_TOKENS" envDefault:"1024"`
+	ChatStreamTTL         time.Duration `env:"CHAT_STREAM_TTL" envDefault:"10m"`
+	ChatStreamGrace       time.Duration `env:"CHAT_STREAM_GRACE" envDefault:"1s"`
+	ChatMaxGeneration     time.Duration `env:"CHAT_MAX_GENERATION" envDefault:"5m"`
+	SSEHeartbeat          time.Duration `env:"SSE_HEARTBEAT" envDefault:"15s"`
 	// CatalogSyncOnStart syncs the embedded catalogue at `serve` start.
 	CatalogSyncOnStart bool `env:"CATALOG_SYNC_ON_START" envDefault:"true"`
 
@@ -504,6 +513,21 @@ func (c *Config) validate() error {
 		"SANDBOX_FILE_BYTES": c.SandboxFileBytes, "SANDBOX_OUTPUT_BYTES": c.SandboxOutputBytes, "GRADING_WORKERS": int64(c.GradingWorkers)} {
 		if n <= 0 {
 			bad(key, "must be positive")
+		}
+	}
+	for key, n := range map[string]int{"CHAT_MESSAGES_PER_MINUTE": c.ChatMessagesPerMinute, "CHAT_MAX_CONCURRENT": c.ChatMaxConcurrent,
+		"CHAT_MAX_ANSWER_TOKENS": c.ChatMaxAnswerTokens} {
+		if n < 1 {
+			bad(key, "must be at least 1")
+		}
+	}
+	if c.ChatContextTokens <= c.ChatMaxAnswerTokens {
+		bad("CHAT_CONTEXT_TOKENS", "must be larger than CHAT_MAX_ANSWER_TOKENS")
+	}
+	for key, d := range map[string]time.Duration{"CHAT_STREAM_TTL": c.ChatStreamTTL, "CHAT_STREAM_GRACE": c.ChatStreamGrace,
+		"CHAT_MAX_GENERATION": c.ChatMaxGeneration, "SSE_HEARTBEAT": c.SSEHeartbeat} {
+		if d <= 0 || d > 24*time.Hour {
+			bad(key, "must be a positive duration")
 		}
 	}
 	if c.DailyCacheTTL < 0 || c.DailyCacheTTL > time.Minute {

@@ -1,0 +1,126 @@
+package tutor
+
+import (
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/codementor/codementor/ports"
+)
+
+// hub holds this instance's generations in progress, so a client attached
+// to the instance that generates reads events from memory; the shared
+// StreamLog serves clients that reconnect elsewhere.
+type hub struct {
+	mu   sync.Mutex
+	gens map[string]*gen
+}
+
+func newHub() *hub { return &hub{gens: map[string]*gen{}} }
+
+type gen struct {
+	mu        sync.Mutex
+	events    []ports.StreamEvent
+	ended     bool
+	notify    chan struct{} // closed (and replaced) on every change
+	watchers  int
+	unwatched time.Time // when the last local watcher left
+}
+
+func (h *hub) open(stream string, now time.Time) *gen {
+	g := &gen{notify: make(chan struct{}), unwatched: now}
+	h.mu.Lock()
+	h.gens[stream] = g
+	h.mu.Unlock()
+	return g
+}
+
+func (h *hub) get(stream string) *gen {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.gens[stream]
+}
+
+// drop forgets a finished generation after a while (late local readers
+// are then served from the StreamLog).
+func (h *hub) drop(stream string, after time.Duration) {
+	time.AfterFunc(after, func() {
+		h.mu.Lock()
+		delete(h.gens, stream)
+		h.mu.Unlock()
+	})
+}
+
+func (g *gen) publish(ev ports.StreamEvent, end bool) {
+	g.mu.Lock()
+	g.events = append(g.events, ev)
+	if end {
+		g.ended = true
+	}
+	close(g.notify)
+	g.notify = make(chan struct{})
+	g.mu.Unlock()
+}
+
+// since answers the events after afterID, whether the generation ended,
+// and a channel closed on the next change.
+func (g *gen) since(afterID string) ([]ports.StreamEvent, bool, <-chan struct{}) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	i := 0
+	if afterID != "" {
+		for i < len(g.events) && !idAfter(g.events[i].ID, afterID) {
+			i++
+		}
+	}
+	out := append([]ports.StreamEvent(nil), g.events[i:]...)
+	return out, g.ended, g.notify
+}
+
+func (g *gen) watch(delta int, now time.Time) {
+	g.mu.Lock()
+	g.watchers += delta
+	if g.watchers <= 0 {
+		g.watchers, g.unwatched = 0, now
+	}
+	g.mu.Unlock()
+}
+
+// alone reports how long nobody local has watched (0 while someone does).
+func (g *gen) alone(now time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.watchers > 0 {
+		return 0
+	}
+	return now.Sub(g.unwatched)
+}
+
+// idAfter compares stream ids "ms-seq": is a after b?
+func idAfter(a, b string) bool {
+	am, as := splitID(a)
+	bm, bs := splitID(b)
+	if am != bm {
+		return am > bm
+	}
+	return as > bs
+}
+
+func splitID(id string) (uint64, uint64) {
+	ms, seq, _ := strings.Cut(id, "-")
+	m, _ := strconv.ParseUint(ms, 10, 64)
+	s, _ := strconv.ParseUint(seq, 10, 64)
+	return m, s
+}
+
+// validID says whether a Last-Event-ID can be one of ours.
+func validID(id string) bool {
+	ms, seq, ok := strings.Cut(id, "-")
+	if !ok {
+		return false
+	}
+	_, err1 := strconv.ParseUint(ms, 10, 64)
+	_, err2 := strconv.ParseUint(seq, 10, 64)
+	return err1 == nil && err2 == nil
+}

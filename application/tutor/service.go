@@ -1,0 +1,306 @@
+// Package tutor holds the tutor chat use cases: conversations with an AI
+// tutor that knows the learner and the exercise, answered whole or streamed,
+// with streams that survive a reconnect to any instance.
+package tutor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/codementor/codementor/domain"
+	"github.com/codementor/codementor/domain/chat"
+	"github.com/codementor/codementor/domain/exercise"
+	"github.com/codementor/codementor/domain/learner"
+	"github.com/codementor/codementor/domain/llm"
+	"github.com/codementor/codementor/ports"
+)
+
+// AI is what the use cases need of the metered LLM gateway.
+type AI interface {
+	Configured() bool
+	Complete(ctx context.Context, req llm.Request) (llm.Response, error)
+	Stream(ctx context.Context, req llm.Request) (ports.Stream, error)
+}
+
+// Config are the use cases' settings.
+type Config struct {
+	Budget chat.Budget
+	// MaxAnswerTokens bounds one answer.
+	MaxAnswerTokens int
+	// MessagesPerMinute is each learner's message rate (every instance).
+	MessagesPerMinute int
+	// MaxConcurrent generations per learner.
+	MaxConcurrent int
+	// StreamTTL keeps a generation's events for resuming.
+	StreamTTL time.Duration
+	// Grace is how long a generation goes on with nobody watching before
+	// it is cancelled (room for a reconnect).
+	Grace time.Duration
+	// MaxGeneration bounds one generation (the stream limit).
+	MaxGeneration time.Duration
+	// HistoryTurns is how many recent turns are considered for the window.
+	HistoryTurns int
+}
+
+// DefaultConfig is what production uses unless configured otherwise.
+func DefaultConfig() Config {
+	return Config{Budget: chat.Budget{ContextTokens: 32000, ReserveForAnswer: 1200, PerMessageOverhead: 4},
+		MaxAnswerTokens: 1024, MessagesPerMinute: 20, MaxConcurrent: 2, StreamTTL: 10 * time.Minute,
+		Grace: time.Second, MaxGeneration: 5 * time.Minute, HistoryTurns: 200}
+}
+
+// Deps are the ports the use cases need.
+type Deps struct {
+	Conversations ports.ConversationRepository
+	Messages      ports.MessageRepository
+	Log           ports.StreamLog
+	Exercises     ports.ExerciseRepository
+	Attempts      ports.AttemptRepository
+	Submissions   ports.SubmissionRepository
+	Users         ports.UserRepository
+	Profiles      ports.ProfileRepository
+	AI            AI
+	Tokens        ports.TokenCounter
+	Limiter       ports.RateLimiter
+	Locker        ports.Locker
+	Background    ports.Background
+	Clock         ports.Clock
+	IDs           ports.IDGenerator
+	Logger        *slog.Logger
+}
+
+// Service implements the tutor use cases.
+type Service struct {
+	Deps
+	cfg Config
+	hub *hub
+}
+
+// NewService checks its dependencies and settings.
+func NewService(d Deps, cfg Config) (*Service, error) {
+	required := map[string]any{"Conversations": d.Conversations, "Messages": d.Messages, "Log": d.Log,
+		"Exercises": d.Exercises, "Attempts": d.Attempts, "Submissions": d.Submissions, "Users": d.Users,
+		"Profiles": d.Profiles, "AI": d.AI, "Tokens": d.Tokens, "Limiter": d.Limiter, "Locker": d.Locker,
+		"Background": d.Background, "Clock": d.Clock, "IDs": d.IDs}
+	for name, v := range required {
+		if v == nil {
+			return nil, fmt.Errorf("tutor: %s is required", name)
+		}
+	}
+	if cfg.MaxConcurrent < 1 || cfg.MessagesPerMinute < 1 || cfg.StreamTTL <= 0 || cfg.Grace <= 0 ||
+		cfg.MaxGeneration <= 0 || cfg.HistoryTurns < 1 || cfg.MaxAnswerTokens < 1 || cfg.Budget.ContextTokens <= cfg.Budget.ReserveForAnswer {
+		return nil, errors.New("tutor: every limit must be positive and the context larger than the answer's reserve")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.Default()
+	}
+	return &Service{Deps: d, cfg: cfg, hub: newHub()}, nil
+}
+
+// SendInput is one learner message.
+type SendInput struct {
+	LearnerID      string
+	ConversationID string // "" starts a new conversation
+	ExerciseID     string // optional: ties a new conversation to an exercise
+	Message        string
+}
+
+// turn is a prepared call: the stored user message, the conversation and
+// the request to send.
+type turn struct {
+	conv    chat.Conversation
+	user    chat.Message
+	req     llm.Request
+	ex      *chat.ExerciseContext
+	fold    []chat.Message
+	release func()
+}
+
+// prepare checks limits, stores the learner's message (before any model
+// call, so it is never lost) and builds the request.
+func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
+	if err := chat.ValidateMessage(in.Message); err != nil {
+		return nil, err
+	}
+	if !s.AI.Configured() {
+		return nil, llm.NotConfigured
+	}
+	d, err := s.Limiter.Allow(ctx, "chat:"+in.LearnerID, s.cfg.MessagesPerMinute, time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("chat rate limit: %w", err)
+	}
+	if !d.Allowed {
+		return nil, &domain.RateLimitedError{RetryAfter: d.RetryAfter, Reason: "too many messages"}
+	}
+	conv, err := s.conversation(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	release, err := s.slot(ctx, in.LearnerID)
+	if err != nil {
+		return nil, err
+	}
+	t := &turn{conv: conv, release: release}
+	fail := func(err error) (*turn, error) { release(); return nil, err }
+	if t.ex, err = s.exerciseContext(ctx, in.LearnerID, conv.ExerciseID); err != nil {
+		return fail(err)
+	}
+	system, err := s.systemPrompt(ctx, in.LearnerID, t.ex)
+	if err != nil {
+		return fail(err)
+	}
+	history, err := s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns)
+	if err != nil {
+		return fail(fmt.Errorf("load history: %w", err))
+	}
+	msgs, fold, err := chat.Fit(s.cfg.Budget, func(text string) int { return s.Tokens.Count("", text) }, system,
+		conv.Summary, conv.SummarizedThrough, history, in.Message)
+	if err != nil {
+		return fail(err)
+	}
+	t.fold = fold
+	t.user, err = s.Messages.Append(ctx, chat.Message{ID: s.IDs.NewID(), ConversationID: conv.ID, Role: chat.RoleUser,
+		Content: in.Message, Status: chat.StatusComplete, CreatedAt: s.Clock.Now().UTC()})
+	if err != nil {
+		return fail(fmt.Errorf("store message: %w", err))
+	}
+	t.req = llm.Request{Purpose: llm.PurposeChat, LearnerID: in.LearnerID, System: system, Messages: msgs,
+		MaxTokens: s.cfg.MaxAnswerTokens}
+	return t, nil
+}
+
+// conversation loads the learner's conversation or starts one.
+func (s *Service) conversation(ctx context.Context, in SendInput) (chat.Conversation, error) {
+	if in.ConversationID != "" {
+		c, err := s.Conversations.Get(ctx, in.LearnerID, in.ConversationID)
+		if err != nil {
+			return chat.Conversation{}, fmt.Errorf("load conversation: %w", err)
+		}
+		return c, nil
+	}
+	if in.ExerciseID != "" {
+		e, err := s.Exercises.Get(ctx, in.ExerciseID)
+		if err != nil || !e.VisibleTo(in.LearnerID) {
+			return chat.Conversation{}, fmt.Errorf("load exercise: %w", domain.ErrNotFound)
+		}
+	}
+	now := s.Clock.Now().UTC()
+	c := chat.Conversation{ID: s.IDs.NewID(), OwnerID: in.LearnerID, Title: chat.TitleFrom(in.Message),
+		ExerciseID: in.ExerciseID, CreatedAt: now, UpdatedAt: now}
+	if err := s.Conversations.Create(ctx, c); err != nil {
+		return chat.Conversation{}, fmt.Errorf("create conversation: %w", err)
+	}
+	return c, nil
+}
+
+// slot takes one of the learner's concurrent generation slots.
+func (s *Service) slot(ctx context.Context, learnerID string) (func(), error) {
+	for i := range s.cfg.MaxConcurrent {
+		lease, ok, err := s.Locker.TryLock(ctx, fmt.Sprintf("chatgen:%s:%d", learnerID, i), s.cfg.MaxGeneration+time.Minute)
+		if err != nil {
+			return nil, fmt.Errorf("generation slot: %w", err)
+		}
+		if ok {
+			return func() { _ = lease.Release(context.Background()) }, nil
+		}
+	}
+	return nil, &domain.RateLimitedError{RetryAfter: 5 * time.Second,
+		Reason: fmt.Sprintf("at most %d answers are generated for you at once", s.cfg.MaxConcurrent)}
+}
+
+func (s *Service) systemPrompt(ctx context.Context, learnerID string, ex *chat.ExerciseContext) (string, error) {
+	u, err := s.Users.GetByID(ctx, learnerID)
+	if err != nil {
+		return "", fmt.Errorf("load learner: %w", err)
+	}
+	prefs := learner.DefaultPreferences()
+	p, err := s.Profiles.Get(ctx, learnerID)
+	switch {
+	case err == nil:
+		prefs = p.Preferences()
+	case !errors.Is(err, domain.ErrNotFound):
+		return "", fmt.Errorf("load profile: %w", err)
+	}
+	return chat.SystemPrompt(chat.Learner{SkillLevel: prefs.SkillLevel, Languages: prefs.Languages, Style: prefs.TutorStyle,
+		DisplayName: u.Snapshot().DisplayName}, ex), nil
+}
+
+// exerciseContext gathers what the tutor may know of the exercise: never
+// the reference solution's text in a prompt (it is kept for the check) nor
+// hidden tests.
+func (s *Service) exerciseContext(ctx context.Context, learnerID, exerciseID string) (*chat.ExerciseContext, error) {
+	if exerciseID == "" {
+		return nil, nil
+	}
+	e, err := s.Exercises.Get(ctx, exerciseID)
+	if errors.Is(err, domain.ErrNotFound) {
+		return nil, nil // deleted since: the conversation goes on without it
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load exercise: %w", err)
+	}
+	ec := &chat.ExerciseContext{Title: e.Title(), Prompt: e.Prompt(), Language: e.Language(), LatestCode: e.StarterCode(),
+		Reference: e.Solution()}
+	if a, err := s.Attempts.Get(ctx, learnerID, e.ID()); err == nil {
+		ec.Solved = a.Status() == exercise.Completed
+	}
+	if sub, err := s.Submissions.Latest(ctx, learnerID, e.ID()); err == nil {
+		ec.LatestCode, ec.LatestGrading = sub.Code, gradingSummary(sub.Grading)
+	}
+	return ec, nil
+}
+
+func gradingSummary(g exercise.Grading) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "verdict %s, %d of %d tests passed", g.Verdict, g.Passed, g.Total)
+	for _, t := range g.Tests {
+		if !t.Hidden && !t.Passed {
+			fmt.Fprintf(&b, "\n- %s: %s", t.Name, t.Message)
+		}
+	}
+	return b.String()
+}
+
+// record stores the assistant's turn and the conversation's activity, and
+// folds old turns into the summary in the background.
+func (s *Service) record(ctx context.Context, t *turn, m chat.Message) (chat.Message, error) {
+	var err error
+	if m.Seq == 0 {
+		m, err = s.Messages.Append(ctx, m)
+	} else {
+		err = s.Messages.Finish(ctx, m)
+	}
+	if err != nil {
+		return m, fmt.Errorf("store answer: %w", err)
+	}
+	if err := s.Conversations.Touch(ctx, t.conv.ID, s.Clock.Now().UTC()); err != nil {
+		return m, fmt.Errorf("touch conversation: %w", err)
+	}
+	if len(t.fold) > 0 {
+		s.foldLater(t)
+	}
+	return m, nil
+}
+
+// foldLater folds the turns that left the window into the rolling summary
+// with a cheap call, off the reply's path.
+func (s *Service) foldLater(t *turn) {
+	conv, fold := t.conv, t.fold
+	s.Background.Go("chat summary", func(ctx context.Context) {
+		system, user := chat.SummaryRequest(conv.Summary, fold)
+		resp, err := s.AI.Complete(ctx, llm.Request{Purpose: llm.PurposeSummary, LearnerID: conv.OwnerID, System: system,
+			Messages: []llm.Message{{Role: llm.RoleUser, Content: user}}, MaxTokens: 600})
+		if err != nil {
+			s.Logger.Warn("chat summary failed", "conversation", conv.ID, "err", err)
+			return
+		}
+		through := fold[len(fold)-1].Seq
+		if err := s.Conversations.SetSummary(ctx, conv.ID, strings.TrimSpace(resp.Text), through, s.Clock.Now().UTC()); err != nil {
+			s.Logger.Warn("store chat summary", "conversation", conv.ID, "err", err)
+		}
+	})
+}
