@@ -8,6 +8,7 @@ import (
 	"maps"
 	"sync"
 
+	"github.com/codementor/codementor/domain/chat"
 	"github.com/codementor/codementor/domain/identity"
 	"github.com/codementor/codementor/ports"
 )
@@ -37,6 +38,8 @@ type tables struct {
 	daily         map[[2]string]dailyRecord       // by learner id and day
 	submissions   map[string]submissionRecord     // by id
 	achievements  map[[2]string]achievementRecord // by learner id and code
+	conversations map[string]chat.Conversation    // by id
+	messages      map[string]chat.Message         // by id
 }
 
 // NewDB returns an empty database.
@@ -47,7 +50,8 @@ func NewDB() *DB {
 		identities: map[[2]string]identity.LinkedIdentity{}, profiles: map[string]profileRecord{},
 		exercises: map[string]exerciseRecord{}, attempts: map[string]attemptRecord{},
 		daily: map[[2]string]dailyRecord{}, submissions: map[string]submissionRecord{},
-		achievements: map[[2]string]achievementRecord{},
+		achievements:  map[[2]string]achievementRecord{},
+		conversations: map[string]chat.Conversation{}, messages: map[string]chat.Message{},
 	}}
 }
 
@@ -59,6 +63,7 @@ func (db *DB) snapshot() tables {
 		oneTimeTokens: maps.Clone(db.oneTimeTokens), identities: maps.Clone(db.identities), profiles: maps.Clone(db.profiles),
 		exercises: maps.Clone(db.exercises), attempts: maps.Clone(db.attempts), daily: maps.Clone(db.daily),
 		submissions: maps.Clone(db.submissions), achievements: maps.Clone(db.achievements),
+		conversations: maps.Clone(db.conversations), messages: maps.Clone(db.messages),
 	}
 }
 

@@ -23,4 +23,6 @@ var ProviderSet = wire.NewSet(
 	NewDailyRepository, wire.Bind(new(ports.DailyRepository), new(*DailyRepository)),
 	NewSubmissionRepository, wire.Bind(new(ports.SubmissionRepository), new(*SubmissionRepository)),
 	NewAchievementRepository, wire.Bind(new(ports.AchievementRepository), new(*AchievementRepository)),
+	NewConversationRepository, wire.Bind(new(ports.ConversationRepository), new(*ConversationRepository)),
+	NewMessageRepository, wire.Bind(new(ports.MessageRepository), new(*MessageRepository)),
 )

@@ -10,4 +10,5 @@ import (
 // limiter is assembled in cmd (it falls back to a memory limiter).
 var ProviderSet = wire.NewSet(NewClient, NewPinger,
 	NewOAuthStateStore, wire.Bind(new(ports.OAuthStateStore), new(*OAuthStateStore)),
-	NewLocker, wire.Bind(new(ports.Locker), new(*Locker)))
+	NewLocker, wire.Bind(new(ports.Locker), new(*Locker)),
+	NewStreamLog, wire.Bind(new(ports.StreamLog), new(*StreamLog)))

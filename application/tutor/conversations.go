@@ -45,14 +45,19 @@ func (s *Service) Get(ctx context.Context, learnerID, id string, p ports.Page) (
 	if limit <= 0 {
 		limit = 50
 	}
-	msgs, err := s.Messages.Page(ctx, c.ID, after, limit+1)
+	msgs, err := s.Messages.Page(ctx, c.ID, after, limit)
 	if err != nil {
 		return Thread{}, fmt.Errorf("load messages: %w", err)
 	}
 	t := Thread{Conversation: c, Messages: msgs}
-	if len(msgs) > limit {
-		t.Messages = msgs[:limit]
-		t.Next = strconv.Itoa(t.Messages[limit-1].Seq)
+	if len(msgs) == limit {
+		more, err := s.Messages.Page(ctx, c.ID, msgs[len(msgs)-1].Seq, 1)
+		if err != nil {
+			return Thread{}, fmt.Errorf("load messages: %w", err)
+		}
+		if len(more) > 0 {
+			t.Next = strconv.Itoa(msgs[len(msgs)-1].Seq)
+		}
 	}
 	return t, nil
 }

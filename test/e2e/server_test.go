@@ -21,6 +21,7 @@ import (
 // server is a running codementor binary.
 type server struct {
 	base string
+	env  []string // the environment it was started with
 	cmd  *exec.Cmd
 	done chan error
 	mu   sync.Mutex
@@ -77,7 +78,7 @@ func startServer(t *testing.T, env ...string) *server {
 	require.NoError(t, err)
 	cmd.Stderr = cmd.Stdout
 	require.NoError(t, cmd.Start())
-	s := &server{base: base, cmd: cmd, done: make(chan error, 1)}
+	s := &server{base: base, cmd: cmd, done: make(chan error, 1), env: full}
 	listening := make(chan struct{})
 	go func() {
 		sc := bufio.NewScanner(stdout)
