@@ -68,8 +68,8 @@ func mailer(cfg *config.Config, log *slog.Logger) (ports.Mailer, error) {
 
 // rateLimiter is shared through Redis and falls back to this instance's
 // own counts while Redis is unreachable.
-func rateLimiter(c *redis.Client, log *slog.Logger) ports.RateLimiter {
-	return redis.NewFallbackLimiter(redis.NewRateLimiter(c), memory.NewRateLimiter(), log, 200*time.Millisecond)
+func rateLimiter(c *redis.Client, cfg *config.Config, log *slog.Logger) ports.RateLimiter {
+	return redis.NewFallbackLimiter(redis.NewRateLimiter(c), memory.NewRateLimiter(), log, cfg.RateLimitRedisTimeout)
 }
 
 // secretBox seals provider tokens. With no provider configured nothing is

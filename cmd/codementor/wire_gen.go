@@ -86,7 +86,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	portsRateLimiter := rateLimiter(client, logger)
+	portsRateLimiter := rateLimiter(client, cfg, logger)
 	oAuthStateStore := redis.NewOAuthStateStore(client)
 	box, err := secretBox(cfg)
 	if err != nil {

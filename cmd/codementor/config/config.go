@@ -122,6 +122,10 @@ type Config struct {
 	TokenEncryptionKey    Secret   `env:"TOKEN_ENCRYPTION_KEY"`
 	TokenEncryptionOldKey []Secret `env:"TOKEN_ENCRYPTION_OLD_KEYS" envSeparator:","`
 
+	// RateLimitRedisTimeout bounds each shared rate-limit check; past it the
+	// per-instance limiter decides (a busy Redis is treated as down).
+	RateLimitRedisTimeout time.Duration `env:"RATE_LIMIT_REDIS_TIMEOUT" envDefault:"500ms"`
+
 	// Auth throttling, "N/duration" per client IP or per account.
 	RateLoginIP         RateSpec `env:"AUTH_RATE_LOGIN_IP" envDefault:"20/1m"`
 	RateLoginAccount    RateSpec `env:"AUTH_RATE_LOGIN_ACCOUNT" envDefault:"10/15m"`
@@ -529,6 +533,9 @@ func (c *Config) validate() error {
 		if d <= 0 || d > 24*time.Hour {
 			bad(key, "must be a positive duration")
 		}
+	}
+	if c.RateLimitRedisTimeout <= 0 || c.RateLimitRedisTimeout > 10*time.Second {
+		bad("RATE_LIMIT_REDIS_TIMEOUT", "must be between 1ms and 10s")
 	}
 	if c.DailyCacheTTL < 0 || c.DailyCacheTTL > time.Minute {
 		bad("DAILY_CACHE_TTL", "must be between 0 (off) and 1m")
