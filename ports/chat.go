@@ -54,9 +54,10 @@ type StreamEvent struct {
 // every instance (Redis Streams in production), so a client that
 // reconnects, to any instance, receives what it missed and then the rest.
 type StreamLog interface {
-	// Append adds an event and answers its id; the log expires ttl after
-	// its last append.
-	Append(ctx context.Context, stream, typ string, data []byte, ttl time.Duration) (string, error)
+	// Append adds an event and answers its id: id when given (it must be
+	// after the stream's last, "ms-seq"), else one the log assigns. The log
+	// expires ttl after its last append.
+	Append(ctx context.Context, stream, id, typ string, data []byte, ttl time.Duration) (string, error)
 	// Read answers the events after afterID ("" = from the start), waiting
 	// up to block for one when there are none yet (0: do not wait).
 	Read(ctx context.Context, stream, afterID string, block time.Duration) ([]StreamEvent, error)

@@ -18,3 +18,12 @@ type Locker interface {
 	// has it.
 	TryLock(ctx context.Context, key string, ttl time.Duration) (Lease, bool, error)
 }
+
+// Semaphore hands out at most limit concurrent leases per key, shared by
+// every server instance: a lease expires at its TTL, so a crashed holder
+// frees its place.
+type Semaphore interface {
+	// TryAcquire takes one of key's limit places, or answers false at once
+	// when all are taken.
+	TryAcquire(ctx context.Context, key string, limit int, ttl time.Duration) (Lease, bool, error)
+}

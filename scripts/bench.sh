@@ -28,6 +28,7 @@
 #   BENCH_LLMRELAY_RUNS runs per way of the LLM relay benchmark     (50)
 #   BENCH_LLMRELAY_CHUNK_DELAY upstream pause between tokens, 0 = none (1ms)
 #   BENCH_GRADING_RUNS  graded submissions per way and language    (30)
+#   BENCH_CHAT_STREAMS  concurrent chat streams held               (1000)
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -44,6 +45,7 @@ START_TIMEOUT=${BENCH_START_TIMEOUT:-20}
 LLMRELAY_RUNS=${BENCH_LLMRELAY_RUNS:-50}
 LLMRELAY_CHUNK_DELAY=${BENCH_LLMRELAY_CHUNK_DELAY:-1ms}
 GRADING_RUNS=${BENCH_GRADING_RUNS:-30}
+CHAT_STREAMS=${BENCH_CHAT_STREAMS:-1000}
 TARGET_PCT=70
 LIVE_PATH=/api/v1/health/live
 DB_NAME=codementor_bench
@@ -459,6 +461,23 @@ done < <(awk '$1 == "GRADING" {
 	printf "Grading %s: sandbox p50 %s ms vs direct %s ms, overhead p50 %s ms, p95 %s ms -> %s\n",
 		v["lang"], v["sandbox_p50_ms"], v["direct_p50_ms"], v["overhead_p50_ms"], v["overhead_p95_ms"], v["target"]
 }' "$grading_out")
+
+# test/bench/chatstream starts its own server (the binary built here) on a
+# fresh database with a fake upstream emitting a token every 50 ms, and
+# prints CHAT lines: time to first token through /chat/stream vs the
+# upstream directly, memory per held stream, and cleanup after the clients
+# are killed.
+echo
+log "Tutor chat streaming: TTFT overhead, $CHAT_STREAMS held streams, cleanup"
+psql_admin -c "DROP DATABASE IF EXISTS ${DB_NAME}_chat WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}_chat" >/dev/null ||
+	die "could not create database ${DB_NAME}_chat"
+go build -o "$tmp/chatstream" ./test/bench/chatstream || die "could not build test/bench/chatstream"
+chat_out="$tmp/chatstream.out"
+"$tmp/chatstream" -bin "$tmp/codementor" -database-url "postgres://postgres@127.0.0.1:5432/${DB_NAME}_chat?sslmode=disable" \
+	-streams "$CHAT_STREAMS" 2>/dev/null | tee "$chat_out" || die "the chat streaming benchmark failed"
+while IFS= read -r line; do
+	summary+=("$line")
+done < <(grep '^CHAT ' "$chat_out")
 
 echo
 echo "Summary (figures are ratios measured side by side in this run):"

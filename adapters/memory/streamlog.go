@@ -68,7 +68,7 @@ var _ ports.StreamLog = (*StreamLog)(nil)
 func NewStreamLog() *StreamLog { return &StreamLog{Now: time.Now, MaxLen: DefaultStreamMaxLen} }
 
 // Append adds an event and renews the log's TTL.
-func (l *StreamLog) Append(_ context.Context, stream, typ string, data []byte, ttl time.Duration) (string, error) {
+func (l *StreamLog) Append(_ context.Context, stream, given, typ string, data []byte, ttl time.Duration) (string, error) {
 	if stream == "" {
 		return "", errors.New("stream log: empty stream")
 	}
@@ -90,6 +90,16 @@ func (l *StreamLog) Append(_ context.Context, stream, typ string, data []byte, t
 	id := eventID{ms: uint64(max(now.UnixMilli(), 0))}
 	if !s.last.less(id) {
 		id = eventID{ms: s.last.ms, seq: s.last.seq + 1}
+	}
+	if given != "" {
+		g, err := parseEventID(given)
+		if err != nil {
+			return "", err
+		}
+		if !s.last.less(g) {
+			return "", fmt.Errorf("stream log: id %s is not after the stream's last", given)
+		}
+		id = g
 	}
 	s.last = id
 	s.events = append(s.events, memEvent{id: id, typ: typ, data: append([]byte(nil), data...)})

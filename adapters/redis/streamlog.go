@@ -40,7 +40,7 @@ func NewStreamLog(c *Client) *StreamLog { return &StreamLog{c: c} }
 
 // Append adds the event with XADD and renews the log's TTL in the same
 // transaction, so a log never outlives its TTL for want of a PEXPIRE.
-func (l *StreamLog) Append(ctx context.Context, stream, typ string, data []byte, ttl time.Duration) (string, error) {
+func (l *StreamLog) Append(ctx context.Context, stream, id, typ string, data []byte, ttl time.Duration) (string, error) {
 	if stream == "" {
 		return "", errors.New("stream log: empty stream")
 	}
@@ -48,9 +48,14 @@ func (l *StreamLog) Append(ctx context.Context, stream, typ string, data []byte,
 		return "", fmt.Errorf("stream log: ttl %s is not positive", ttl)
 	}
 	key := l.c.Key("chat", "stream", stream)
+	if id == "" {
+		id = "*"
+	} else if _, err := parseStreamID(id); err != nil {
+		return "", err
+	}
 	var add *goredis.StringCmd
 	_, err := l.c.TxPipelined(ctx, func(p goredis.Pipeliner) error {
-		add = p.XAdd(ctx, &goredis.XAddArgs{Stream: key, MaxLen: StreamMaxLen, Approx: true, ID: "*",
+		add = p.XAdd(ctx, &goredis.XAddArgs{Stream: key, MaxLen: StreamMaxLen, Approx: true, ID: id,
 			Values: []any{"type", typ, "data", data}})
 		p.PExpire(ctx, key, ceilMilli(ttl))
 		return nil

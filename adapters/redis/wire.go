@@ -11,4 +11,5 @@ import (
 var ProviderSet = wire.NewSet(NewClient, NewPinger,
 	NewOAuthStateStore, wire.Bind(new(ports.OAuthStateStore), new(*OAuthStateStore)),
 	NewLocker, wire.Bind(new(ports.Locker), new(*Locker)),
+	NewSemaphore, wire.Bind(new(ports.Semaphore), new(*Semaphore)),
 	NewStreamLog, wire.Bind(new(ports.StreamLog), new(*StreamLog)))

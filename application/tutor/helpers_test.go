@@ -423,7 +423,7 @@ func otherInstance(t *testing.T, f *accounttest.Fixture, log *memory.StreamLog) 
 		Conversations: memory.NewConversationRepository(f.DB), Messages: memory.NewMessageRepository(f.DB), Log: log,
 		Exercises: memory.NewExerciseRepository(f.DB), Attempts: memory.NewAttemptRepository(f.DB),
 		Submissions: memory.NewSubmissionRepository(f.DB), Users: f.Deps.Users, Profiles: f.Deps.Profiles, AI: f.AI,
-		Tokens: wordCounter{}, Limiter: limiter, Locker: memory.NewLocker(), Background: accounttest.Inline{},
+		Tokens: wordCounter{}, Limiter: limiter, Slots: memory.NewSemaphore(), Background: accounttest.Inline{},
 		Clock: f.Clock, IDs: uuids{}, Logger: accounttest.Logger(),
 	}, cfg)
 	require.NoError(t, err)

@@ -19,9 +19,15 @@ type hub struct {
 
 func newHub() *hub { return &hub{gens: map[string]*gen{}} }
 
+// hubKeep is how many recent events a generation keeps in memory: enough
+// for a reader that is a little behind; one further back reads the
+// StreamLog. Bounded, so a long answer does not grow the instance's memory.
+const hubKeep = 64
+
 type gen struct {
 	mu        sync.Mutex
 	events    []ports.StreamEvent
+	dropped   string // id of the last event dropped from memory ("" = none)
 	ended     bool
 	notify    chan struct{} // closed (and replaced) on every change
 	watchers  int
@@ -54,6 +60,11 @@ func (h *hub) drop(stream string, after time.Duration) {
 
 func (g *gen) publish(ev ports.StreamEvent, end bool) {
 	g.mu.Lock()
+	if len(g.events) == hubKeep {
+		g.dropped = g.events[0].ID
+		copy(g.events, g.events[1:])
+		g.events = g.events[:hubKeep-1]
+	}
 	g.events = append(g.events, ev)
 	if end {
 		g.ended = true
@@ -64,10 +75,14 @@ func (g *gen) publish(ev ports.StreamEvent, end bool) {
 }
 
 // since answers the events after afterID, whether the generation ended,
-// and a channel closed on the next change.
-func (g *gen) since(afterID string) ([]ports.StreamEvent, bool, <-chan struct{}) {
+// and a channel closed on the next change; gap is true when some events
+// after afterID are no longer in memory (read the StreamLog instead).
+func (g *gen) since(afterID string) (evs []ports.StreamEvent, ended bool, changed <-chan struct{}, gap bool) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
+	if g.dropped != "" && afterID != g.dropped && (afterID == "" || idAfter(g.dropped, afterID)) {
+		return nil, g.ended, g.notify, true
+	}
 	i := 0
 	if afterID != "" {
 		for i < len(g.events) && !idAfter(g.events[i].ID, afterID) {
@@ -75,7 +90,7 @@ func (g *gen) since(afterID string) ([]ports.StreamEvent, bool, <-chan struct{})
 		}
 	}
 	out := append([]ports.StreamEvent(nil), g.events[i:]...)
-	return out, g.ended, g.notify
+	return out, g.ended, g.notify, false
 }
 
 func (g *gen) watch(delta int, now time.Time) {

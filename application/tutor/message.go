@@ -21,6 +21,9 @@ func (s *Service) Send(ctx context.Context, in SendInput) (Reply, error) {
 		return Reply{}, err
 	}
 	defer t.release()
+	if err := s.storeUser(ctx, t, nil); err != nil {
+		return Reply{}, err
+	}
 	start := time.Now()
 	resp, callErr := s.AI.Complete(ctx, t.req)
 	ctx = context.WithoutCancel(ctx) // what was generated is stored even if the learner left

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/codementor/codementor/domain"
@@ -66,7 +67,7 @@ type Deps struct {
 	AI            AI
 	Tokens        ports.TokenCounter
 	Limiter       ports.RateLimiter
-	Locker        ports.Locker
+	Slots         ports.Semaphore
 	Background    ports.Background
 	Clock         ports.Clock
 	IDs           ports.IDGenerator
@@ -84,7 +85,7 @@ type Service struct {
 func NewService(d Deps, cfg Config) (*Service, error) {
 	required := map[string]any{"Conversations": d.Conversations, "Messages": d.Messages, "Log": d.Log,
 		"Exercises": d.Exercises, "Attempts": d.Attempts, "Submissions": d.Submissions, "Users": d.Users,
-		"Profiles": d.Profiles, "AI": d.AI, "Tokens": d.Tokens, "Limiter": d.Limiter, "Locker": d.Locker,
+		"Profiles": d.Profiles, "AI": d.AI, "Tokens": d.Tokens, "Limiter": d.Limiter, "Slots": d.Slots,
 		"Background": d.Background, "Clock": d.Clock, "IDs": d.IDs}
 	for name, v := range required {
 		if v == nil {
@@ -109,10 +110,11 @@ type SendInput struct {
 	Message        string
 }
 
-// turn is a prepared call: the stored user message, the conversation and
-// the request to send.
+// turn is a prepared call: the conversation (new ones not stored yet), the
+// learner's message to store and the request to send.
 type turn struct {
 	conv    chat.Conversation
+	isNew   bool
 	user    chat.Message
 	req     llm.Request
 	ex      *chat.ExerciseContext
@@ -120,8 +122,8 @@ type turn struct {
 	release func()
 }
 
-// prepare checks limits, stores the learner's message (before any model
-// call, so it is never lost) and builds the request.
+// prepare checks limits and builds the request; storeUser then stores the
+// learner's message, before any answer is shown, so it is never lost.
 func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 	if err := chat.ValidateMessage(in.Message); err != nil {
 		return nil, err
@@ -136,15 +138,16 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 	if !d.Allowed {
 		return nil, &domain.RateLimitedError{RetryAfter: d.RetryAfter, Reason: "too many messages"}
 	}
-	conv, err := s.conversation(ctx, in)
+	conv, isNew, err := s.conversation(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	release, err := s.slot(ctx, in.LearnerID)
+	slot, err := s.slot(ctx, in.LearnerID)
 	if err != nil {
 		return nil, err
 	}
-	t := &turn{conv: conv, release: release}
+	release := sync.OnceFunc(slot)
+	t := &turn{conv: conv, isNew: isNew, release: release}
 	fail := func(err error) (*turn, error) { release(); return nil, err }
 	if t.ex, err = s.exerciseContext(ctx, in.LearnerID, conv.ExerciseID); err != nil {
 		return fail(err)
@@ -153,9 +156,11 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 	if err != nil {
 		return fail(err)
 	}
-	history, err := s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns)
-	if err != nil {
-		return fail(fmt.Errorf("load history: %w", err))
+	var history []chat.Message
+	if !isNew {
+		if history, err = s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns); err != nil {
+			return fail(fmt.Errorf("load history: %w", err))
+		}
 	}
 	msgs, fold, err := chat.Fit(s.cfg.Budget, func(text string) int { return s.Tokens.Count("", text) }, system,
 		conv.Summary, conv.SummarizedThrough, history, in.Message)
@@ -163,53 +168,68 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		return fail(err)
 	}
 	t.fold = fold
-	t.user, err = s.Messages.Append(ctx, chat.Message{ID: s.IDs.NewID(), ConversationID: conv.ID, Role: chat.RoleUser,
-		Content: in.Message, Status: chat.StatusComplete, CreatedAt: s.Clock.Now().UTC()})
-	if err != nil {
-		return fail(fmt.Errorf("store message: %w", err))
-	}
+	t.user = chat.Message{ID: s.IDs.NewID(), ConversationID: conv.ID, Role: chat.RoleUser,
+		Content: in.Message, Status: chat.StatusComplete, CreatedAt: s.Clock.Now().UTC()}
 	t.req = llm.Request{Purpose: llm.PurposeChat, LearnerID: in.LearnerID, System: system, Messages: msgs,
 		MaxTokens: s.cfg.MaxAnswerTokens}
 	return t, nil
 }
 
-// conversation loads the learner's conversation or starts one.
-func (s *Service) conversation(ctx context.Context, in SendInput) (chat.Conversation, error) {
+// conversation loads the learner's conversation, or prepares a new one
+// (stored by the caller once the message is accepted).
+func (s *Service) conversation(ctx context.Context, in SendInput) (chat.Conversation, bool, error) {
 	if in.ConversationID != "" {
 		c, err := s.Conversations.Get(ctx, in.LearnerID, in.ConversationID)
 		if err != nil {
-			return chat.Conversation{}, fmt.Errorf("load conversation: %w", err)
+			return chat.Conversation{}, false, fmt.Errorf("load conversation: %w", err)
 		}
-		return c, nil
+		return c, false, nil
 	}
 	if in.ExerciseID != "" {
 		e, err := s.Exercises.Get(ctx, in.ExerciseID)
 		if err != nil || !e.VisibleTo(in.LearnerID) {
-			return chat.Conversation{}, fmt.Errorf("load exercise: %w", domain.ErrNotFound)
+			return chat.Conversation{}, false, fmt.Errorf("load exercise: %w", domain.ErrNotFound)
 		}
 	}
 	now := s.Clock.Now().UTC()
-	c := chat.Conversation{ID: s.IDs.NewID(), OwnerID: in.LearnerID, Title: chat.TitleFrom(in.Message),
-		ExerciseID: in.ExerciseID, CreatedAt: now, UpdatedAt: now}
-	if err := s.Conversations.Create(ctx, c); err != nil {
-		return chat.Conversation{}, fmt.Errorf("create conversation: %w", err)
-	}
-	return c, nil
+	return chat.Conversation{ID: s.IDs.NewID(), OwnerID: in.LearnerID, Title: chat.TitleFrom(in.Message),
+		ExerciseID: in.ExerciseID, CreatedAt: now, UpdatedAt: now}, true, nil
 }
 
-// slot takes one of the learner's concurrent generation slots.
+// slot takes one of the learner's concurrent generation places (shared by
+// every instance; a crashed holder's place expires).
 func (s *Service) slot(ctx context.Context, learnerID string) (func(), error) {
-	for i := range s.cfg.MaxConcurrent {
-		lease, ok, err := s.Locker.TryLock(ctx, fmt.Sprintf("chatgen:%s:%d", learnerID, i), s.cfg.MaxGeneration+time.Minute)
-		if err != nil {
-			return nil, fmt.Errorf("generation slot: %w", err)
-		}
-		if ok {
-			return func() { _ = lease.Release(context.Background()) }, nil
+	lease, ok, err := s.Slots.TryAcquire(ctx, "chatgen:"+learnerID, s.cfg.MaxConcurrent, s.cfg.MaxGeneration+time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("generation slot: %w", err)
+	}
+	if !ok {
+		return nil, &domain.RateLimitedError{RetryAfter: 5 * time.Second,
+			Reason: fmt.Sprintf("at most %d answers are generated for you at once", s.cfg.MaxConcurrent)}
+	}
+	return func() { _ = lease.Release(context.Background()) }, nil
+}
+
+// storeUser stores a new conversation (only once its first message is
+// accepted) and the learner's message; then, for a stream, the assistant's
+// turn in progress.
+func (s *Service) storeUser(ctx context.Context, t *turn, pending *chat.Message) error {
+	if t.isNew {
+		if err := s.Conversations.Create(ctx, t.conv); err != nil {
+			return fmt.Errorf("create conversation: %w", err)
 		}
 	}
-	return nil, &domain.RateLimitedError{RetryAfter: 5 * time.Second,
-		Reason: fmt.Sprintf("at most %d answers are generated for you at once", s.cfg.MaxConcurrent)}
+	u, err := s.Messages.Append(ctx, t.user)
+	if err != nil {
+		return fmt.Errorf("store message: %w", err)
+	}
+	t.user = u
+	if pending != nil {
+		if *pending, err = s.Messages.Append(ctx, *pending); err != nil {
+			return fmt.Errorf("store answer: %w", err)
+		}
+	}
+	return nil
 }
 
 func (s *Service) systemPrompt(ctx context.Context, learnerID string, ex *chat.ExerciseContext) (string, error) {

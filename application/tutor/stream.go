@@ -24,36 +24,52 @@ type Generation struct {
 	Stream         string
 }
 
-// StartStream stores the learner's message and an assistant turn in
-// progress, opens the model's stream and waits for its first event: a
-// provider that fails before the first token is a plain error (the
-// learner's message is kept, the failed turn recorded). The generation then
-// goes on in the background, decoupled from the connection: it publishes
-// every event to this instance's hub and to the shared StreamLog, and is
-// cancelled only when nobody has watched it for Grace.
+// StartStream answers a message as a stream. The learner's message (and
+// the assistant's turn in progress) are written while the model's first
+// token is on its way, and no answer is shown before they are stored; it
+// waits for the first event, so a provider that fails before the first
+// token is a plain error (the learner's message kept, the failed turn
+// recorded). The generation then goes on in the background, decoupled from
+// the connection: every event goes to this instance's hub at once and, in
+// order, to the shared StreamLog; nobody watching for Grace cancels it.
 func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, error) {
 	t, err := s.prepare(ctx, in)
 	if err != nil {
 		return Generation{}, err
 	}
-	m, err := s.Messages.Append(ctx, chat.Message{ID: s.IDs.NewID(), ConversationID: t.conv.ID, Role: chat.RoleAssistant,
-		Status: chat.StatusStreaming, CreatedAt: s.Clock.Now().UTC()})
-	if err != nil {
-		t.release()
-		return Generation{}, fmt.Errorf("store answer: %w", err)
-	}
+	m := chat.Message{ID: s.IDs.NewID(), ConversationID: t.conv.ID, Role: chat.RoleAssistant,
+		Status: chat.StatusStreaming, CreatedAt: s.Clock.Now().UTC()}
+	stored := make(chan error, 1)
+	go func() {
+		err := s.storeUser(context.WithoutCancel(ctx), t, &m)
+		if err == nil {
+			// Name the generation for readers on other instances (resume).
+			if aerr := s.Log.SetActive(context.WithoutCancel(ctx), t.conv.ID, m.ID, s.cfg.StreamTTL); aerr != nil {
+				s.Logger.WarnContext(ctx, "stream log unavailable: this answer cannot be resumed elsewhere", "err", aerr)
+			}
+		}
+		stored <- err
+	}()
 	gctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.MaxGeneration)
 	start := time.Now()
 	st, err := s.AI.Stream(gctx, t.req)
 	var first llm.Event
 	if err == nil {
-		first, err = st.Recv()
-		if err != nil && !errors.Is(err, io.EOF) {
+		if first, err = st.Recv(); err != nil && !errors.Is(err, io.EOF) {
 			_ = st.Close()
 		}
 	}
+	if serr := <-stored; serr != nil {
+		if st != nil {
+			_ = st.Close()
+		}
+		cancel()
+		t.release()
+		return Generation{}, serr
+	}
 	if err != nil && !errors.Is(err, io.EOF) {
 		cancel()
+		_ = s.Log.SetActive(context.WithoutCancel(ctx), t.conv.ID, "", s.cfg.StreamTTL) // nothing to resume
 		m.Status, m.FinishReason, m.Latency = chat.StatusFailed, "error", time.Since(start)
 		if _, rerr := s.record(context.WithoutCancel(ctx), t, m); rerr != nil {
 			s.Logger.ErrorContext(ctx, "store failed turn", "err", rerr)
@@ -63,11 +79,10 @@ func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, er
 	}
 	g := Generation{ConversationID: t.conv.ID, MessageID: m.ID, Stream: m.ID}
 	run := &generation{s: s, t: t, m: m, st: st, cancel: cancel, start: start, key: g.Stream,
-		hub: s.hub.open(g.Stream, time.Now())}
-	run.emit(gctx, "meta", map[string]string{"conversation_id": t.conv.ID, "message_id": m.ID}, false)
-	if err := s.Log.SetActive(gctx, t.conv.ID, g.Stream, s.cfg.StreamTTL); err != nil {
-		s.Logger.WarnContext(ctx, "stream log unavailable: no resume from other instances", "err", err)
-	}
+		hub: s.hub.open(g.Stream, time.Now()), epoch: uint64(time.Now().UnixMilli()),
+		toLog: make(chan ports.StreamEvent, 256), logged: make(chan struct{})}
+	go run.persist()
+	run.emit("meta", map[string]string{"conversation_id": t.conv.ID, "message_id": m.ID}, false)
 	go run.loop(gctx, first, err)
 	return g, nil
 }
@@ -81,19 +96,45 @@ type generation struct {
 	start  time.Time
 	key    string
 	hub    *gen
-	seq    atomic.Uint64 // local ids when the StreamLog is down
-	first  time.Time     // when the first token came
+	epoch  uint64 // event ids are "epoch-n": increasing, the same in the hub and the log
+	n      uint64
+	toLog  chan ports.StreamEvent
+	logged chan struct{} // closed when every event reached the log
 }
 
-// emit publishes one event: to the StreamLog for other instances (its id
-// orders the stream), then to local readers.
-func (r *generation) emit(ctx context.Context, typ string, payload any, end bool) {
+// emit publishes one event: to local readers at once, and queued, in
+// order, for the StreamLog (other instances, resumes). Only loop calls it.
+func (r *generation) emit(typ string, payload any, end bool) {
 	data, _ := json.Marshal(payload)
-	id, err := r.s.Log.Append(context.WithoutCancel(ctx), r.key, typ, data, r.s.cfg.StreamTTL)
-	if err != nil {
-		id = fmt.Sprintf("%d-%d", time.Now().UnixMilli(), r.seq.Add(1))
+	r.n++
+	ev := ports.StreamEvent{ID: fmt.Sprintf("%d-%d", r.epoch, r.n), Type: typ, Data: data}
+	r.toLog <- ev
+	if end {
+		// The last event is shown once the log holds everything: a reader
+		// that saw the end can rely on the log for any of it.
+		close(r.toLog)
+		<-r.logged
 	}
-	r.hub.publish(ports.StreamEvent{ID: id, Type: typ, Data: data}, end)
+	r.hub.publish(ev, end)
+}
+
+// persist writes the events to the StreamLog in order, for readers on
+// other instances and resumes.
+func (r *generation) persist() {
+	defer close(r.logged)
+	ctx := context.Background()
+	warned := false
+	warn := func(err error) {
+		if !warned {
+			r.s.Logger.Warn("stream log unavailable: this answer cannot be resumed on another instance", "err", err)
+			warned = true
+		}
+	}
+	for ev := range r.toLog {
+		if _, err := r.s.Log.Append(ctx, r.key, ev.ID, ev.Type, ev.Data, r.s.cfg.StreamTTL); err != nil {
+			warn(err)
+		}
+	}
 }
 
 // loop relays the model's events until the end, a failure, or nobody
@@ -118,11 +159,8 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 		}
 		switch ev.Kind {
 		case llm.EventDelta:
-			if text.Len() == 0 {
-				r.first = time.Now()
-			}
 			text.WriteString(ev.Text)
-			r.emit(ctx, "delta", map[string]string{"text": ev.Text}, false)
+			r.emit("delta", map[string]string{"text": ev.Text}, false)
 		case llm.EventUsage:
 			usage = ev.Usage
 		case llm.EventDone:
@@ -151,15 +189,16 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 	if _, rerr := s.record(store, r.t, m); rerr != nil {
 		s.Logger.Error("store streamed turn", "message", m.ID, "err", rerr)
 	}
+	r.t.release() // before the last event: a client that sends again at once finds its slot free
 	switch m.Status {
 	case chat.StatusComplete:
-		r.emit(store, "usage", map[string]int{"prompt_tokens": usage.PromptTokens, "completion_tokens": usage.CompletionTokens}, false)
-		r.emit(store, "done", map[string]string{"message_id": m.ID, "finish_reason": finishOr(finish)}, true)
+		r.emit("usage", map[string]int{"prompt_tokens": usage.PromptTokens, "completion_tokens": usage.CompletionTokens}, false)
+		r.emit("done", map[string]string{"message_id": m.ID, "finish_reason": finishOr(finish)}, true)
 	case chat.StatusInterrupted:
-		r.emit(store, "error", map[string]string{"code": "interrupted", "message": "the answer was interrupted"}, true)
+		r.emit("error", map[string]string{"code": "interrupted", "message": "the answer was interrupted"}, true)
 	default:
 		code, msg := streamError(err)
-		r.emit(store, "error", map[string]string{"code": code, "message": msg}, true)
+		r.emit("error", map[string]string{"code": code, "message": msg}, true)
 	}
 	s.hub.drop(r.key, 30*time.Second)
 }
@@ -261,20 +300,31 @@ func (sub *Subscription) Next(ctx context.Context, wait time.Duration) ([]ports.
 		return nil, true, nil
 	}
 	var evs []ports.StreamEvent
-	if sub.local != nil {
-		var ended bool
+	local := sub.local != nil
+	if local {
+		var ended, gap bool
 		var changed <-chan struct{}
-		evs, ended, changed = sub.local.since(sub.after)
-		if len(evs) == 0 && !ended {
+		evs, ended, changed, gap = sub.local.since(sub.after)
+		if ended && len(evs) == 0 && !gap {
+			sub.ended = true // resumed after the last event: nothing more will come
+			return nil, true, nil
+		}
+		if gap {
+			local = false // too far behind for memory: catch up from the StreamLog
+		} else if len(evs) == 0 && !ended {
+			timer := time.NewTimer(wait)
 			select {
 			case <-changed:
-			case <-time.After(wait):
+			case <-timer.C:
 			case <-ctx.Done():
+				timer.Stop()
 				return nil, false, ctx.Err()
 			}
-			evs, _, _ = sub.local.since(sub.after)
+			timer.Stop()
+			evs, _, _, _ = sub.local.since(sub.after)
 		}
-	} else {
+	}
+	if !local {
 		if time.Since(sub.watching) > time.Second {
 			if err := sub.s.Log.Watch(ctx, sub.stream, sub.client, 3*time.Second); err == nil {
 				sub.watching = time.Now()
@@ -285,9 +335,17 @@ func (sub *Subscription) Next(ctx context.Context, wait time.Duration) ([]ports.
 		if err != nil {
 			return nil, false, err
 		}
+		if len(evs) == 0 {
+			// Nothing new: is the stream over (or gone)? Then nothing will come.
+			all, err := sub.s.Log.Read(ctx, sub.stream, "", 0)
+			if err == nil && (len(all) == 0 || terminal(all[len(all)-1].Type)) {
+				sub.ended = true
+				return nil, true, nil
+			}
+		}
 	}
 	for _, ev := range evs {
-		if ev.Type == "done" || ev.Type == "error" {
+		if terminal(ev.Type) {
 			sub.ended = true
 		}
 	}
@@ -308,3 +366,5 @@ func (sub *Subscription) Close() {
 	defer cancel()
 	_ = sub.s.Log.Unwatch(ctx, sub.stream, sub.client)
 }
+
+func terminal(typ string) bool { return typ == "done" || typ == "error" }

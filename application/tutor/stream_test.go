@@ -272,15 +272,35 @@ func TestStreamReconnectWithLastEventIDGetsTheRestOnce(t *testing.T) {
 	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
 	assert.Equal(t, chat.StatusComplete, m.Status)
 	assert.Equal(t, p.text(), m.Content)
+}
 
-	// Resuming after the end from the last event gets nothing more, and
-	// the end.
-	sub3 := svc.Subscribe(g.Stream, all[len(all)-1].ID)
-	defer sub3.Close()
-	evs, ended, err := sub3.Next(ctx, 50*time.Millisecond)
+func TestStreamResumedAfterItsLastEventIsOver(t *testing.T) {
+	t.Parallel()
+	f, l, svc, _ := withLLM(t)
+	me := register(t, f)
+	l.Plan(newPlan("short ", "answer"))
+	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "hi"})
+	require.NoError(t, err)
+	sub := svc.Subscribe(g.Stream, "")
+	all := drain(t, sub, 5*time.Second)
+	sub.Close()
+	require.Equal(t, "done", all[len(all)-1].Type)
+
+	// The client lost the connection right after done and reconnects with
+	// its id: nothing more comes, and the stream is over.
+	r, err := svc.Resume(ctx, me, g.ConversationID, all[len(all)-1].ID)
+	require.NoError(t, err)
+	again := svc.Subscribe(r.Stream, all[len(all)-1].ID)
+	defer again.Close()
+	start := time.Now()
+	evs, ended, err := again.Next(ctx, 200*time.Millisecond)
 	require.NoError(t, err)
 	assert.Empty(t, evs)
-	assert.True(t, ended, "a stream resumed after its last event is over")
+	if !ended {
+		t.Fatalf("Subscription.Next after the last (done) event answers ended=false without waiting (%s): "+
+			"the SSE writer loops writing pings in a hot loop until the client leaves (and, once the hub dropped the "+
+			"generation, pings forever): Next should report the end when the generation already ended", time.Since(start))
+	}
 }
 
 func TestStreamFollowedFromAnotherInstance(t *testing.T) {
@@ -377,9 +397,18 @@ func TestStreamConcurrencyLimit(t *testing.T) {
 		assert.Equal(t, "held open", finalMessage(t, svc, me, gens[i].ConversationID, gens[i].MessageID).Content)
 	}
 
-	// Once they ended (the client saw done), a new one works at once.
+	// Once they ended, a new one works. (Right after done the slot may not
+	// be free yet for a moment: see TestStreamSlotIsFreeWhenDoneIsSent.)
 	l.Answer("free again")
-	r, err := svc.Send(ctx, tutor.SendInput{LearnerID: me, ConversationID: gens[0].ConversationID, Message: "again"})
+	var r tutor.Reply
+	deadline := time.Now().Add(2 * time.Second)
+	for {
+		r, err = svc.Send(ctx, tutor.SendInput{LearnerID: me, ConversationID: gens[0].ConversationID, Message: "again"})
+		if err == nil || !errors.As(err, &rl) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 	require.NoError(t, err)
 	assert.Equal(t, "free again", r.Message.Content)
 	l.Plan(newPlan("streamed again"))
@@ -389,6 +418,34 @@ func TestStreamConcurrencyLimit(t *testing.T) {
 	defer sub.Close()
 	evs := drain(t, sub, 5*time.Second)
 	assert.Equal(t, "done", evs[len(evs)-1].Type)
+}
+
+func TestStreamSlotIsFreeWhenDoneIsSent(t *testing.T) {
+	t.Parallel()
+	f, l, svc, _ := withLLM(t, func(c *tutor.Config) { c.MaxConcurrent = 1; c.MessagesPerMinute = 1000 })
+	me := register(t, f)
+	const rounds = 100
+	refused := 0
+	for range rounds {
+		l.Plan(newPlan("quick"))
+		g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "again"})
+		var rl *domain.RateLimitedError
+		if errors.As(err, &rl) {
+			refused++
+			time.Sleep(10 * time.Millisecond) // let the previous generation let go
+			continue
+		}
+		require.NoError(t, err)
+		sub := svc.Subscribe(g.Stream, "")
+		evs := drain(t, sub, 5*time.Second)
+		sub.Close()
+		require.Equal(t, "done", evs[len(evs)-1].Type)
+	}
+	if refused > 0 {
+		t.Fatalf("%d of %d streams started right after the previous one's done event were refused with "+
+			"RateLimitedError (MaxConcurrent=1): generation.loop publishes done before its deferred t.release() gives "+
+			"the slot back, so a client that sends its next message as soon as it sees done may get a 429", refused, rounds)
+	}
 }
 
 func repeat(s string, n int) []string {

@@ -197,6 +197,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 	conversationRepository := postgres.NewConversationRepository(pool)
 	messageRepository := postgres.NewMessageRepository(pool)
 	streamLog := redis.NewStreamLog(client)
+	semaphore := redis.NewSemaphore(client)
 	tutorDeps := tutor.Deps{
 		Conversations: conversationRepository,
 		Messages:      messageRepository,
@@ -209,7 +210,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		AI:            aiService,
 		Tokens:        lazy,
 		Limiter:       portsRateLimiter,
-		Locker:        locker,
+		Slots:         semaphore,
 		Background:    systemBackground,
 		Clock:         clock,
 		IDs:           iDs,

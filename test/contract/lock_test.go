@@ -19,3 +19,13 @@ func TestLockerRedis(t *testing.T) {
 	t.Parallel()
 	contract.Locker(t, func(t *testing.T) ports.Locker { return redis.NewLocker(testenv.Redis(t)) })
 }
+
+func TestSemaphoreMemory(t *testing.T) {
+	t.Parallel()
+	contract.Semaphore(t, func(*testing.T) ports.Semaphore { return memory.NewSemaphore() })
+}
+
+func TestSemaphoreRedis(t *testing.T) {
+	t.Parallel()
+	contract.Semaphore(t, func(t *testing.T) ports.Semaphore { return redis.NewSemaphore(testenv.Redis(t)) })
+}

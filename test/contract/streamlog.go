@@ -28,11 +28,11 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		ctx := context.Background()
 		var ids []string
 		for i := range 5 {
-			id, err := l.Append(ctx, "s1", "delta", fmt.Appendf(nil, `{"i":%d}`, i), time.Minute)
+			id, err := l.Append(ctx, "s1", "", "delta", fmt.Appendf(nil, `{"i":%d}`, i), time.Minute)
 			require.NoError(t, err)
 			ids = append(ids, id)
 		}
-		_, err := l.Append(ctx, "other", "delta", []byte(`{}`), time.Minute)
+		_, err := l.Append(ctx, "other", "", "delta", []byte(`{}`), time.Minute)
 		require.NoError(t, err)
 
 		got, err := l.Read(ctx, "s1", "", 0)
@@ -53,7 +53,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		ctx := context.Background()
 		var ids []string
 		for _, typ := range []string{"meta", "delta", "delta", "done"} {
-			id, err := l.Append(ctx, "s", typ, []byte(`{"t":"`+typ+`"}`), time.Minute)
+			id, err := l.Append(ctx, "s", "", typ, []byte(`{"t":"`+typ+`"}`), time.Minute)
 			require.NoError(t, err)
 			ids = append(ids, id)
 		}
@@ -80,7 +80,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_, err := l.Append(ctx, "s", "delta", []byte(strconv.Itoa(i)), time.Minute)
+				_, err := l.Append(ctx, "s", "", "delta", []byte(strconv.Itoa(i)), time.Minute)
 				assert.NoError(t, err)
 			}()
 		}
@@ -96,7 +96,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		t.Parallel()
 		l := newLog(t)
 		ctx := context.Background()
-		first, err := l.Append(ctx, "s", "meta", []byte(`{}`), time.Minute)
+		first, err := l.Append(ctx, "s", "", "meta", []byte(`{}`), time.Minute)
 		require.NoError(t, err)
 		for _, c := range []struct{ name, stream, after string }{
 			{"after the last event", "s", first},
@@ -114,7 +114,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 				done <- result{ev, err, time.Since(start)}
 			}()
 			time.Sleep(150 * time.Millisecond)
-			id, err := l.Append(ctx, c.stream, "delta", []byte(`{"x":1}`), time.Minute)
+			id, err := l.Append(ctx, c.stream, "", "delta", []byte(`{"x":1}`), time.Minute)
 			require.NoError(t, err)
 			select {
 			case r := <-done:
@@ -132,7 +132,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		t.Parallel()
 		l := newLog(t)
 		ctx := context.Background()
-		last, err := l.Append(ctx, "s", "meta", []byte(`{}`), time.Minute)
+		last, err := l.Append(ctx, "s", "", "meta", []byte(`{}`), time.Minute)
 		require.NoError(t, err)
 		for _, c := range []struct{ stream, after string }{{"s", last}, {"missing", ""}} {
 			start := time.Now()
@@ -175,7 +175,7 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		t.Parallel()
 		l := newLog(t)
 		ctx := context.Background()
-		_, err := l.Append(ctx, "s", "meta", []byte(`{}`), time.Minute)
+		_, err := l.Append(ctx, "s", "", "meta", []byte(`{}`), time.Minute)
 		require.NoError(t, err)
 		for _, id := range []string{"abc", "1", "1-", "-1", "1-2-3", "1.5-0", " 1-0", "+1-0", "1-x",
 			"99999999999999999999-0", strings.Repeat("9", 300)} {
@@ -191,17 +191,17 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		t.Parallel()
 		l := newLog(t)
 		ctx := context.Background()
-		_, err := l.Append(ctx, "short", "meta", []byte(`{}`), 200*time.Millisecond)
+		_, err := l.Append(ctx, "short", "", "meta", []byte(`{}`), 200*time.Millisecond)
 		require.NoError(t, err)
 		require.Eventually(t, func() bool {
 			got, err := l.Read(ctx, "short", "", 0)
 			return err == nil && len(got) == 0
 		}, 5*time.Second, 25*time.Millisecond)
 
-		_, err = l.Append(ctx, "renewed", "meta", []byte(`{}`), time.Second)
+		_, err = l.Append(ctx, "renewed", "", "meta", []byte(`{}`), time.Second)
 		require.NoError(t, err)
 		time.Sleep(600 * time.Millisecond)
-		_, err = l.Append(ctx, "renewed", "delta", []byte(`{}`), time.Second)
+		_, err = l.Append(ctx, "renewed", "", "delta", []byte(`{}`), time.Second)
 		require.NoError(t, err)
 		time.Sleep(600 * time.Millisecond)
 		got, err := l.Read(ctx, "renewed", "", 0)
@@ -278,9 +278,9 @@ func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
 		t.Parallel()
 		l := newLog(t)
 		ctx := context.Background()
-		_, err := l.Append(ctx, "", "meta", nil, time.Minute)
+		_, err := l.Append(ctx, "", "", "meta", nil, time.Minute)
 		assert.Error(t, err)
-		_, err = l.Append(ctx, "s", "meta", nil, 0)
+		_, err = l.Append(ctx, "s", "", "meta", nil, 0)
 		assert.Error(t, err)
 		assert.Error(t, l.Watch(ctx, "s", "c", 0))
 		assert.Error(t, l.SetActive(ctx, "conv", "gen", 0))
@@ -294,7 +294,7 @@ func StreamLogShared(t *testing.T, newPair func(t *testing.T) (a, b ports.Stream
 		t.Parallel()
 		a, b := newPair(t)
 		ctx := context.Background()
-		first, err := a.Append(ctx, "s", "meta", []byte(`{"m":1}`), time.Minute)
+		first, err := a.Append(ctx, "s", "", "meta", []byte(`{"m":1}`), time.Minute)
 		require.NoError(t, err)
 		got, err := b.Read(ctx, "s", "", 0)
 		require.NoError(t, err)
@@ -309,7 +309,7 @@ func StreamLogShared(t *testing.T, newPair func(t *testing.T) (a, b ports.Stream
 			done <- ev
 		}()
 		time.Sleep(150 * time.Millisecond)
-		second, err := a.Append(ctx, "s", "delta", []byte(`{}`), time.Minute)
+		second, err := a.Append(ctx, "s", "", "delta", []byte(`{}`), time.Minute)
 		require.NoError(t, err)
 		select {
 		case ev := <-done:
@@ -352,4 +352,23 @@ func splitID(t *testing.T, id string) (ms, seq uint64) {
 	seq, err = strconv.ParseUint(s, 10, 64)
 	require.NoError(t, err, id)
 	return ms, seq
+}
+
+// StreamLogGivenIDs: an event appended with its own id keeps it, and ids
+// must increase.
+func StreamLogGivenIDs(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
+	t.Parallel()
+	l := newLog(t)
+	ctx := context.Background()
+	id, err := l.Append(ctx, "given", "1700000000000-1", "meta", []byte(`{}`), time.Minute)
+	require.NoError(t, err)
+	assert.Equal(t, "1700000000000-1", id)
+	_, err = l.Append(ctx, "given", "1700000000000-2", "delta", []byte(`{"text":"a"}`), time.Minute)
+	require.NoError(t, err)
+	_, err = l.Append(ctx, "given", "1700000000000-2", "delta", []byte(`{"text":"b"}`), time.Minute)
+	assert.Error(t, err, "an id that does not increase is refused")
+	evs, err := l.Read(ctx, "given", "1700000000000-1", 0)
+	require.NoError(t, err)
+	require.Len(t, evs, 1)
+	assert.Equal(t, "1700000000000-2", evs[0].ID)
 }

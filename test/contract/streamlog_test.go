@@ -52,7 +52,7 @@ func TestStreamLogMemoryClockAndCap(t *testing.T) {
 
 	var ids []string
 	for i := range 5 {
-		id, err := l.Append(ctx, "s", "delta", []byte(strconv.Itoa(i)), time.Minute)
+		id, err := l.Append(ctx, "s", "", "delta", []byte(strconv.Itoa(i)), time.Minute)
 		require.NoError(t, err)
 		ids = append(ids, id)
 	}
@@ -64,7 +64,7 @@ func TestStreamLogMemoryClockAndCap(t *testing.T) {
 	assert.Equal(t, ids[2:], []string{got[0].ID, got[1].ID, got[2].ID})
 
 	advance(time.Millisecond)
-	id, err := l.Append(ctx, "s", "done", nil, time.Minute)
+	id, err := l.Append(ctx, "s", "", "done", nil, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, "1700000000001-0", id)
 
@@ -86,7 +86,15 @@ func TestStreamLogMemoryClockAndCap(t *testing.T) {
 	require.NoError(t, err)
 	assert.Empty(t, got, "expired")
 
-	id, err = l.Append(ctx, "s", "meta", nil, time.Minute)
+	id, err = l.Append(ctx, "s", "", "meta", nil, time.Minute)
 	require.NoError(t, err)
 	assert.Equal(t, "1700000060001-0", id, "a new log starts from the clock")
+}
+
+func TestStreamLogGivenIDsMemory(t *testing.T) {
+	contract.StreamLogGivenIDs(t, func(*testing.T) ports.StreamLog { return memory.NewStreamLog() })
+}
+
+func TestStreamLogGivenIDsRedis(t *testing.T) {
+	contract.StreamLogGivenIDs(t, func(t *testing.T) ports.StreamLog { return redis.NewStreamLog(testenv.Redis(t)) })
 }

@@ -1,0 +1,403 @@
+// Command chatstream is the tutor chat part of `make bench`. It starts a
+// fake OpenAI-compatible upstream that emits one token every -token-delay
+// (50 ms) and the real server binary pointed at it, then measures:
+//
+//  1. time to first token through POST /api/v1/chat/stream (auth, the
+//     database writes, the generation, the hub, SSE) versus reading the same
+//     fake upstream directly, alternating, as median and p99 overheads
+//     (targets: < 2 ms and < 10 ms);
+//  2. -streams (1,000) concurrent streams held open: the server's resident
+//     memory per stream (target: < 64 KiB);
+//  3. after the clients are killed: how long until the server's goroutines
+//     and the upstream's open connections are back to their baseline
+//     (target: within one heartbeat interval plus 1 s).
+//
+// It prints CHAT key=value lines for scripts to grep. The exit status is
+// non-zero only when something broke, not for a missed target.
+//
+//	chatstream -bin bin/codementor -database-url ... -redis-url ...
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "bin/codementor", "the server binary")
+	dbURL := flag.String("database-url", "", "a database the server may use (throwaway)")
+	redisURL := flag.String("redis-url", "redis://127.0.0.1:6379/0", "Redis URL")
+	addr := flag.String("addr", "127.0.0.1:18090", "server address")
+	pprofAddr := flag.String("pprof-addr", "127.0.0.1:18091", "server pprof address (goroutine counts)")
+	runs := flag.Int("n", 40, "time-to-first-token runs per way")
+	streams := flag.Int("streams", 1000, "concurrent streams")
+	tokenDelay := flag.Duration("token-delay", 50*time.Millisecond, "upstream pause between tokens")
+	heartbeat := flag.Duration("heartbeat", 15*time.Second, "the server's SSE heartbeat")
+	flag.Parse()
+	if *dbURL == "" {
+		fail(errors.New("-database-url is required"))
+	}
+	raiseFileLimit()
+	up := newUpstream(*tokenDelay)
+	defer up.close()
+	srv, err := startServer(*bin, *addr, *pprofAddr, *dbURL, *redisURL, up.url, *heartbeat)
+	fail(err)
+	defer srv.stop()
+	base := "http://" + *addr
+	token, err := signIn(base)
+	fail(err)
+
+	// 1. Time to first token.
+	var direct, relay []float64
+	for i := 0; i < *runs+3; i++ {
+		d, err := up.firstTokenDirect(8)
+		fail(err)
+		r, err := firstTokenRelay(base, token, 8)
+		fail(err)
+		if i >= 3 { // warm-up
+			direct, relay = append(direct, ms(d)), append(relay, ms(r))
+		}
+	}
+	dp50, dp99 := pct(direct, 50), pct(direct, 99)
+	rp50, rp99 := pct(relay, 50), pct(relay, 99)
+	fmt.Printf("time to first token, %d runs per way, upstream token every %s\n", *runs, *tokenDelay)
+	fmt.Printf("  direct  p50 %8.2f ms  p99 %8.2f ms\n  relay   p50 %8.2f ms  p99 %8.2f ms\n", dp50, dp99, rp50, rp99)
+	o50, o99 := rp50-dp50, rp99-dp99
+	fmt.Printf("CHAT metric=ttft direct_p50_ms=%.2f relay_p50_ms=%.2f overhead_p50_ms=%.2f overhead_p99_ms=%.2f target_p50_ms=2 target_p99_ms=10 p50=%s p99=%s\n",
+		dp50, rp50, o50, o99, verdict(o50 < 2), verdict(o99 < 10))
+
+	// 2. Many concurrent streams.
+	time.Sleep(2 * time.Second)
+	baseG, err := goroutines(*pprofAddr)
+	fail(err)
+	baseRSS, err := rss(srv.cmd.Process.Pid)
+	fail(err)
+	baseConns := up.open.Load()
+	ctx, cancel := context.WithCancel(context.Background())
+	var started sync.WaitGroup
+	var failed atomic.Int64
+	for range *streams {
+		started.Add(1)
+		go func() {
+			first := sync.OnceFunc(started.Done)
+			defer first()
+			if err := holdStream(ctx, base, token, first); err != nil && ctx.Err() == nil {
+				failed.Add(1)
+			}
+		}()
+	}
+	started.Wait()
+	if n := failed.Load(); n > 0 {
+		fail(fmt.Errorf("%d of %d streams failed to start", n, *streams))
+	}
+	time.Sleep(2 * time.Second)
+	heldRSS, err := rss(srv.cmd.Process.Pid)
+	fail(err)
+	heldG, _ := goroutines(*pprofAddr)
+	perStream := float64(heldRSS-baseRSS) / float64(*streams)
+	fmt.Printf("%d streams held: server RSS %d KiB -> %d KiB (%.1f KiB per stream), goroutines %d -> %d, upstream connections %d -> %d\n",
+		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, baseG, heldG, baseConns, up.open.Load())
+	fmt.Printf("CHAT metric=memory streams=%d rss_base_kib=%d rss_held_kib=%d per_stream_kib=%.1f target_kib=64 result=%s\n",
+		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, verdict(perStream < 64*1024))
+
+	// 3. Kill the clients: back to baseline within heartbeat + 1 s?
+	killed := time.Now()
+	cancel()
+	limit := *heartbeat + time.Second
+	var back time.Duration = -1
+	for time.Since(killed) < limit+10*time.Second {
+		g, err := goroutines(*pprofAddr)
+		if err == nil && g <= baseG+10 && up.open.Load() <= baseConns {
+			back = time.Since(killed)
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	g, _ := goroutines(*pprofAddr)
+	fmt.Printf("after killing the clients: goroutines %d (baseline %d), upstream connections %d (baseline %d), back after %s\n",
+		g, baseG, up.open.Load(), baseConns, back.Round(time.Millisecond))
+	fmt.Printf("CHAT metric=cleanup back_ms=%d limit_ms=%d result=%s\n", back.Milliseconds(), limit.Milliseconds(),
+		verdict(back >= 0 && back <= limit))
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "FAIL"
+}
+
+func fail(err error) {
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "chatstream:", err)
+		os.Exit(1)
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func pct(xs []float64, p int) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	i := (len(s)*p + 99) / 100
+	return s[max(0, min(len(s)-1, i-1))]
+}
+
+func raiseFileLimit() {
+	var l syscall.Rlimit
+	if syscall.Getrlimit(syscall.RLIMIT_NOFILE, &l) == nil && l.Cur < l.Max {
+		l.Cur = l.Max
+		_ = syscall.Setrlimit(syscall.RLIMIT_NOFILE, &l)
+	}
+}
+
+// ---- the fake upstream: OpenAI's chat completions SSE ----
+
+type upstream struct {
+	srv   *http.Server
+	url   string
+	delay time.Duration
+	open  atomic.Int64
+}
+
+func newUpstream(delay time.Duration) *upstream {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	fail(err)
+	u := &upstream{delay: delay, url: "http://" + ln.Addr().String() + "/v1"}
+	u.srv = &http.Server{Handler: http.HandlerFunc(u.serve), ConnState: func(_ net.Conn, s http.ConnState) {
+		switch s {
+		case http.StateNew:
+			u.open.Add(1)
+		case http.StateClosed, http.StateHijacked:
+			u.open.Add(-1)
+		}
+	}}
+	go func() { _ = u.srv.Serve(ln) }()
+	return u
+}
+
+func (u *upstream) close() { _ = u.srv.Close() }
+
+var tokensRe = regexp.MustCompile(`TOKENS=(\d+)`)
+
+// serve answers a streamed chat completion: one token every delay; the
+// learner's message may ask for a number of tokens with TOKENS=n.
+func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	n := 600
+	if m := tokensRe.FindSubmatch(body); m != nil {
+		n, _ = strconv.Atoi(string(m[1]))
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	fl := w.(http.Flusher)
+	chunk := func(delta string, finish any, usage any) {
+		c := map[string]any{"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": time.Now().Unix(),
+			"model": "gpt-4.1-mini", "choices": []any{}}
+		if usage == nil {
+			c["choices"] = []any{map[string]any{"index": 0, "delta": map[string]any{"content": delta}, "finish_reason": finish}}
+		} else {
+			c["usage"] = usage
+		}
+		b, _ := json.Marshal(c)
+		_, _ = fmt.Fprintf(w, "data: %s\n\n", b)
+		fl.Flush()
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case <-r.Context().Done():
+			return
+		case <-time.After(u.delay):
+		}
+		chunk("tok ", nil, nil)
+	}
+	chunk("", "stop", nil)
+	chunk("", nil, map[string]int{"prompt_tokens": 50, "completion_tokens": n, "total_tokens": 50 + n})
+	_, _ = io.WriteString(w, "data: [DONE]\n\n")
+	fl.Flush()
+}
+
+// firstTokenDirect reads the upstream directly until the first content.
+func (u *upstream) firstTokenDirect(tokens int) (time.Duration, error) {
+	body := fmt.Sprintf(`{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"TOKENS=%d"}]}`, tokens)
+	start := time.Now()
+	res, err := http.Post(u.url+"/chat/completions", "application/json", strings.NewReader(body))
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	var first time.Duration
+	for sc.Scan() {
+		if first == 0 && strings.Contains(sc.Text(), `"content":"tok`) {
+			first = time.Since(start)
+		}
+	}
+	return first, nil
+}
+
+// ---- the server ----
+
+type server struct{ cmd *exec.Cmd }
+
+func startServer(bin, addr, pprofAddr, dbURL, redisURL, upstreamURL string, heartbeat time.Duration) (*server, error) {
+	cmd := exec.Command(bin, "serve")
+	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "PPROF_ADDR="+pprofAddr, "DATABASE_URL="+dbURL, "REDIS_URL="+redisURL,
+		"REDIS_KEY_PREFIX=bench-chat:", "JWT_SECRET=bench-only-jwt-secret-0123456789-0123456789", "COOKIE_SECURE=false",
+		"OPENAI_API_KEY=sk-bench", "OPENAI_BASE_URL="+upstreamURL, "LLM_DAILY_TOKENS=1000000000",
+		"CHAT_MESSAGES_PER_MINUTE=1000000", "CHAT_MAX_CONCURRENT=100000", "SSE_HEARTBEAT="+heartbeat.String(),
+		"LOG_LEVEL=warn", "AUTH_RATE_LOGIN_IP=1000/1m", "AUTH_RATE_REGISTER_IP=1000/1m", "DB_MAX_CONNS=20",
+		"HTTP_BODY_LIMIT_BYTES=1048576")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	// The server never outlives the benchmark, however it ends.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	for i := 0; i < 200; i++ {
+		res, err := http.Get("http://" + addr + "/api/v1/health/live")
+		if err == nil {
+			res.Body.Close()
+			return &server{cmd: cmd}, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	return nil, errors.New("the server did not start")
+}
+
+func (s *server) stop() {
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() { _ = s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		_ = s.cmd.Process.Kill()
+	}
+}
+
+func signIn(base string) (string, error) {
+	creds := `{"email":"chat-bench@codementor.test","password":"correct horse battery staple 42"}`
+	reg := `{"email":"chat-bench@codementor.test","password":"correct horse battery staple 42","display_name":"Bench"}`
+	if res, err := http.Post(base+"/api/v1/auth/register", "application/json", strings.NewReader(reg)); err == nil {
+		res.Body.Close()
+	}
+	res, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(creds))
+	if err != nil {
+		return "", err
+	}
+	defer res.Body.Close()
+	var out struct {
+		AccessToken string `json:"access_token"`
+	}
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.AccessToken == "" {
+		return "", fmt.Errorf("login failed (%d)", res.StatusCode)
+	}
+	return out.AccessToken, nil
+}
+
+func streamRequest(ctx context.Context, base, token string, tokens int) (*http.Response, error) {
+	body := fmt.Sprintf(`{"message":"TOKENS=%d please explain slices"}`, tokens)
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/api/v1/chat/stream", bytes.NewReader([]byte(body)))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		return nil, fmt.Errorf("chat/stream answered %d: %s", res.StatusCode, b)
+	}
+	return res, nil
+}
+
+// firstTokenRelay times POST /chat/stream until its first delta event,
+// then reads the stream to its end.
+func firstTokenRelay(base, token string, tokens int) (time.Duration, error) {
+	start := time.Now()
+	res, err := streamRequest(context.Background(), base, token, tokens)
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	var first time.Duration
+	for sc.Scan() {
+		if first == 0 && sc.Text() == "event: delta" {
+			first = time.Since(start)
+		}
+	}
+	return first, nil
+}
+
+// holdStream opens a long stream, signals its first delta and reads until
+// ctx ends.
+func holdStream(ctx context.Context, base, token string, firstDelta func()) error {
+	res, err := streamRequest(ctx, base, token, 1200)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	sc := bufio.NewScanner(res.Body)
+	for sc.Scan() {
+		if sc.Text() == "event: delta" {
+			firstDelta()
+		}
+	}
+	return sc.Err()
+}
+
+// ---- measurements of the server process ----
+
+func goroutines(pprofAddr string) (int, error) {
+	res, err := http.Get("http://" + pprofAddr + "/debug/pprof/goroutine?debug=1")
+	if err != nil {
+		return 0, err
+	}
+	defer res.Body.Close()
+	line, err := bufio.NewReader(res.Body).ReadString('\n')
+	if err != nil {
+		return 0, err
+	}
+	// "goroutine profile: total 42"
+	f := strings.Fields(line)
+	return strconv.Atoi(f[len(f)-1])
+}
+
+func rss(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if strings.HasPrefix(l, "VmRSS:") {
+			f := strings.Fields(l)
+			kb, err := strconv.ParseInt(f[1], 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, errors.New("no VmRSS")
+}
