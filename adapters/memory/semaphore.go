@@ -20,7 +20,9 @@ type Semaphore struct {
 var _ ports.Semaphore = (*Semaphore)(nil)
 
 // NewSemaphore returns an empty semaphore on the wall clock.
-func NewSemaphore() *Semaphore { return &Semaphore{Now: time.Now, held: map[string]map[uint64]time.Time{}} }
+func NewSemaphore() *Semaphore {
+	return &Semaphore{Now: time.Now, held: map[string]map[uint64]time.Time{}}
+}
 
 // TryAcquire takes a place of key unless limit live holders have it.
 func (s *Semaphore) TryAcquire(_ context.Context, key string, limit int, ttl time.Duration) (ports.Lease, bool, error) {
