@@ -40,7 +40,7 @@ func TestRedisOAuthStateLivesUnderTheNamespaceWithItsTTL(t *testing.T) {
 	created := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 	require.NoError(t, s.Put(ctx, "abc", ports.OAuthState{Provider: "github", Verifier: "v", BrowserBinding: "b", CreatedAt: created}, 90*time.Second))
 
-	keys, err := c.Keys(ctx, "*abc").Result()
+	keys, err := c.Keys(ctx, c.Prefix()+"*abc").Result() // only this test's namespace: Redis is shared
 	require.NoError(t, err)
 	assert.Equal(t, []string{c.Key("oauth", "state", "abc")}, keys)
 	ttl, err := c.PTTL(ctx, c.Key("oauth", "state", "abc")).Result()
