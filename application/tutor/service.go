@@ -77,8 +77,9 @@ type Deps struct {
 // Service implements the tutor use cases.
 type Service struct {
 	Deps
-	cfg Config
-	hub *hub
+	cfg    Config
+	hub    *hub
+	counts *countCache
 }
 
 // NewService checks its dependencies and settings.
@@ -99,7 +100,7 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 	if d.Logger == nil {
 		d.Logger = slog.Default()
 	}
-	return &Service{Deps: d, cfg: cfg, hub: newHub()}, nil
+	return &Service{Deps: d, cfg: cfg, hub: newHub(), counts: newCountCache(d.Tokens, 20_000)}, nil
 }
 
 // SendInput is one learner message.
@@ -162,7 +163,7 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 			return fail(fmt.Errorf("load history: %w", err))
 		}
 	}
-	msgs, fold, err := chat.Fit(s.cfg.Budget, func(text string) int { return s.Tokens.Count("", text) }, system,
+	msgs, fold, err := chat.Fit(s.cfg.Budget, s.counts.count, system,
 		conv.Summary, conv.SummarizedThrough, history, in.Message)
 	if err != nil {
 		return fail(err)
