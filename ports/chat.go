@@ -58,6 +58,9 @@ type StreamLog interface {
 	// after the stream's last, "ms-seq"), else one the log assigns. The log
 	// expires ttl after its last append.
 	Append(ctx context.Context, stream, id, typ string, data []byte, ttl time.Duration) (string, error)
+	// AppendMany adds events that carry their own increasing ids, in one
+	// round trip (a generation's backlog).
+	AppendMany(ctx context.Context, stream string, events []StreamEvent, ttl time.Duration) error
 	// Read answers the events after afterID ("" = from the start), waiting
 	// up to block for one when there are none yet (0: do not wait).
 	Read(ctx context.Context, stream, afterID string, block time.Duration) ([]StreamEvent, error)

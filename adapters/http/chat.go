@@ -28,6 +28,10 @@ type Tutor interface {
 // keeps proxies from closing an idle stream and reveals a client that left.
 const heartbeat = 15 * time.Second
 
+// sseWriteTimeout bounds one write of a stream: a client that does not
+// take 5 s worth of events is gone or too slow, and its stream ends.
+const sseWriteTimeout = 5 * time.Second
+
 type chatHandlers struct {
 	svc       Tutor
 	heartbeat time.Duration
@@ -112,7 +116,7 @@ func (h chatHandlers) writeSSE(c *fiber.Ctx, sub *tutor.Subscription) error {
 				evs, ended = append(evs, ports.StreamEvent{Type: "error",
 					Data: []byte(`{"code":"upstream_unavailable","message":"the stream could not be read; reconnect to resume"}`)}), true
 			}
-			_ = conn.SetWriteDeadline(time.Now().Add(beat + 5*time.Second))
+			_ = conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 			if len(evs) == 0 && !ended {
 				_, _ = w.WriteString(": ping\n\n")
 			}

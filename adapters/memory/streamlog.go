@@ -117,6 +117,19 @@ func (l *StreamLog) Append(_ context.Context, stream, given, typ string, data []
 	return id.String(), nil
 }
 
+// AppendMany adds events with their own ids, in order.
+func (l *StreamLog) AppendMany(ctx context.Context, stream string, events []ports.StreamEvent, ttl time.Duration) error {
+	for _, ev := range events {
+		if ev.ID == "" {
+			return fmt.Errorf("stream log: event without an id")
+		}
+		if _, err := l.Append(ctx, stream, ev.ID, ev.Type, ev.Data, ttl); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Read answers the events after afterID, waiting up to block for one when
 // there are none; ctx's end stops the wait with ctx's error.
 func (l *StreamLog) Read(ctx context.Context, stream, afterID string, block time.Duration) ([]ports.StreamEvent, error) {

@@ -66,6 +66,43 @@ func (l *StreamLog) Append(ctx context.Context, stream, id, typ string, data []b
 	return add.Val(), nil
 }
 
+// AppendMany adds events with their own ids in one pipeline, then moves
+// the stream's expiry.
+func (l *StreamLog) AppendMany(ctx context.Context, stream string, events []ports.StreamEvent, ttl time.Duration) error {
+	if stream == "" {
+		return errors.New("stream log: empty stream")
+	}
+	if ttl <= 0 {
+		return fmt.Errorf("stream log: ttl %s is not positive", ttl)
+	}
+	if len(events) == 0 {
+		return nil
+	}
+	for _, ev := range events {
+		if _, err := parseStreamID(ev.ID); err != nil || ev.ID == "" {
+			return fmt.Errorf("stream log: event id %q is not ms-seq", ev.ID)
+		}
+	}
+	key := l.c.Key("chat", "stream", stream)
+	cmds, err := l.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		for _, ev := range events {
+			p.XAdd(ctx, &goredis.XAddArgs{Stream: key, MaxLen: StreamMaxLen, Approx: true, ID: ev.ID,
+				Values: []any{"type", ev.Type, "data", ev.Data}})
+		}
+		p.PExpire(ctx, key, ceilMilli(ttl))
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("redis: append to stream log: %w", err)
+	}
+	for _, c := range cmds {
+		if c.Err() != nil {
+			return fmt.Errorf("redis: append to stream log: %w", c.Err())
+		}
+	}
+	return nil
+}
+
 // Read answers the entries after afterID with XRANGE, and when there are
 // none waits for some with XREAD BLOCK, in slices of at most maxBlockSlice,
 // until block has passed or ctx ends (then ctx's error).

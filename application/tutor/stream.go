@@ -130,8 +130,24 @@ func (r *generation) persist() {
 			warned = true
 		}
 	}
+	batch := make([]ports.StreamEvent, 0, 64)
 	for ev := range r.toLog {
-		if _, err := r.s.Log.Append(ctx, r.key, ev.ID, ev.Type, ev.Data, r.s.cfg.StreamTTL); err != nil {
+		// Take whatever else is queued: under load one round trip carries
+		// many events.
+		batch = append(batch[:0], ev)
+	more:
+		for len(batch) < cap(batch) {
+			select {
+			case next, ok := <-r.toLog:
+				if !ok {
+					break more
+				}
+				batch = append(batch, next)
+			default:
+				break more
+			}
+		}
+		if err := r.s.Log.AppendMany(ctx, r.key, batch, r.s.cfg.StreamTTL); err != nil {
 			warn(err)
 		}
 	}

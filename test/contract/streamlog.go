@@ -371,4 +371,12 @@ func StreamLogGivenIDs(t *testing.T, newLog func(t *testing.T) ports.StreamLog) 
 	require.NoError(t, err)
 	require.Len(t, evs, 1)
 	assert.Equal(t, "1700000000000-2", evs[0].ID)
+
+	require.NoError(t, l.AppendMany(ctx, "given", []ports.StreamEvent{{ID: "1700000000000-3", Type: "delta", Data: []byte(`{"text":"c"}`)},
+		{ID: "1700000000001-0", Type: "done", Data: []byte(`{}`)}}, time.Minute))
+	evs, err = l.Read(ctx, "given", "1700000000000-2", 0)
+	require.NoError(t, err)
+	require.Len(t, evs, 2)
+	assert.Equal(t, []string{"delta", "done"}, []string{evs[0].Type, evs[1].Type})
+	assert.Error(t, l.AppendMany(ctx, "given", []ports.StreamEvent{{Type: "delta"}}, time.Minute), "events need ids")
 }
