@@ -14,6 +14,9 @@ import (
 	"github.com/codementor/codementor/ports"
 )
 
+// idleWorkerDuration is how long an idle connection worker is kept.
+const idleWorkerDuration = 2 * time.Second
+
 // BasePath prefixes every API route.
 const BasePath = "/api/v1"
 
@@ -78,6 +81,10 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 		cfg.ProxyHeader = fiber.HeaderXForwardedFor
 	}
 	app := fiber.New(cfg)
+	// fasthttp keeps an idle worker goroutine per past connection for
+	// MaxIdleWorkerDuration (10 s by default): after a burst of streams that
+	// held thousands of connections, give them back within a few seconds.
+	app.Server().MaxIdleWorkerDuration = idleWorkerDuration
 	// Order matters: the outermost middleware sees every error, including
 	// panics recovered inside and the router's own 404/405.
 	app.Use(requestScope(deps.Logger, opts.RequestTimeout))

@@ -260,10 +260,11 @@ type server struct{ cmd *exec.Cmd }
 func startServer(bin, addr, pprofAddr, dbURL, redisURL, upstreamURL string, heartbeat time.Duration) (*server, error) {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "PPROF_ADDR="+pprofAddr, "DATABASE_URL="+dbURL, "REDIS_URL="+redisURL,
-		"REDIS_KEY_PREFIX=bench-chat:", "JWT_SECRET=bench-only-jwt-secret-0123456789-0123456789", "COOKIE_SECURE=false",
+		"REDIS_KEY_PREFIX=bench-chat-"+strconv.FormatInt(time.Now().UnixNano(), 36)+":", "JWT_SECRET=bench-only-jwt-secret-0123456789-0123456789", "COOKIE_SECURE=false",
 		"OPENAI_API_KEY=sk-bench", "OPENAI_BASE_URL="+upstreamURL, "LLM_DAILY_TOKENS=1000000000",
 		"CHAT_MESSAGES_PER_MINUTE=1000000", "CHAT_MAX_CONCURRENT=100000", "SSE_HEARTBEAT="+heartbeat.String(),
-		"LOG_LEVEL=warn", "AUTH_RATE_LOGIN_IP=1000/1m", "AUTH_RATE_REGISTER_IP=1000/1m", "DB_MAX_CONNS=20",
+		"LOG_LEVEL=warn", "AUTH_RATE_LOGIN_IP=1000/1m", "AUTH_RATE_REGISTER_IP=1000/1m",
+		"AUTH_RATE_LOGIN_ACCOUNT=1000/1m", "AUTH_RATE_REGISTER_ACCOUNT=1000/1m", "DB_MAX_CONNS=20",
 		"HTTP_BODY_LIMIT_BYTES=1048576")
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	// The server never outlives the benchmark, however it ends.
