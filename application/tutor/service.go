@@ -77,9 +77,10 @@ type Deps struct {
 // Service implements the tutor use cases.
 type Service struct {
 	Deps
-	cfg    Config
-	hub    *hub
-	counts *countCache
+	cfg      Config
+	hub      *hub
+	counts   *countCache
+	watchdog watchdog
 }
 
 // NewService checks its dependencies and settings.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -80,7 +81,7 @@ func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, er
 	g := Generation{ConversationID: t.conv.ID, MessageID: m.ID, Stream: m.ID}
 	run := &generation{s: s, t: t, m: m, st: st, cancel: cancel, start: start, key: g.Stream,
 		hub: s.hub.open(g.Stream, time.Now()), epoch: uint64(time.Now().UnixMilli()),
-		toLog: make(chan ports.StreamEvent, 256), logged: make(chan struct{})}
+		toLog: make(chan ports.StreamEvent, 32), logged: make(chan struct{})}
 	go run.persist()
 	run.emit("meta", map[string]string{"conversation_id": t.conv.ID, "message_id": m.ID}, false)
 	go run.loop(gctx, first, err)
@@ -88,18 +89,19 @@ func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, er
 }
 
 type generation struct {
-	s      *Service
-	t      *turn
-	m      chat.Message
-	st     ports.Stream
-	cancel context.CancelFunc
-	start  time.Time
-	key    string
-	hub    *gen
-	epoch  uint64 // event ids are "epoch-n": increasing, the same in the hub and the log
-	n      uint64
-	toLog  chan ports.StreamEvent
-	logged chan struct{} // closed when every event reached the log
+	s         *Service
+	t         *turn
+	m         chat.Message
+	st        ports.Stream
+	cancel    context.CancelFunc
+	start     time.Time
+	key       string
+	hub       *gen
+	epoch     uint64 // event ids are "epoch-n": increasing, the same in the hub and the log
+	n         uint64
+	toLog     chan ports.StreamEvent
+	logged    chan struct{} // closed when every event reached the log
+	abandoned atomic.Bool   // cancelled because nobody watched it
 }
 
 // emit publishes one event: to local readers at once, and queued, in
@@ -130,7 +132,7 @@ func (r *generation) persist() {
 			warned = true
 		}
 	}
-	batch := make([]ports.StreamEvent, 0, 64)
+	batch := make([]ports.StreamEvent, 0, 16)
 	for ev := range r.toLog {
 		// Take whatever else is queued: under load one round trip carries
 		// many events.
@@ -159,9 +161,7 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 	s := r.s
 	defer r.t.release()
 	defer r.cancel()
-	stop := make(chan struct{})
-	abandoned := atomic.Bool{}
-	go r.watchdog(stop, &abandoned)
+	s.watchdog.add(r)
 	var text strings.Builder
 	var usage llm.Usage
 	finish := ""
@@ -184,7 +184,7 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 		}
 		ev, err = r.st.Recv()
 	}
-	close(stop)
+	s.watchdog.remove(r)
 	_ = r.st.Close()
 	m := r.m
 	m.Usage, m.Latency, m.FinishReason = usage, time.Since(r.start), finish
@@ -196,7 +196,7 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 	case err == nil:
 		m.Status = chat.StatusComplete
 		m.Content, _ = chat.CheckAnswer(m.Content, r.t.ex)
-	case abandoned.Load() || llm.KindOf(err) == llm.ErrCanceled:
+	case r.abandoned.Load() || llm.KindOf(err) == llm.ErrCanceled:
 		m.Status, m.FinishReason = chat.StatusInterrupted, "interrupted"
 	default:
 		m.Status, m.FinishReason = chat.StatusFailed, "error"
@@ -243,29 +243,63 @@ func streamError(err error) (string, string) {
 	return "upstream_unavailable", "the AI provider failed while answering; your message is saved, try again"
 }
 
-// watchdog cancels the generation when nobody, on any instance, has
-// watched it for Grace.
-func (r *generation) watchdog(stop <-chan struct{}, abandoned *atomic.Bool) {
-	tick := time.NewTicker(r.s.cfg.Grace / 4)
+// watchdog is one goroutine per instance (not one per stream) that
+// cancels the generations nobody, on any instance, has watched for Grace.
+type watchdog struct {
+	once sync.Once
+	mu   sync.Mutex
+	gens map[*generation]struct{}
+}
+
+func (w *watchdog) add(r *generation) {
+	w.once.Do(func() {
+		w.gens = map[*generation]struct{}{}
+		go w.run(r.s.cfg.Grace)
+	})
+	w.mu.Lock()
+	w.gens[r] = struct{}{}
+	w.mu.Unlock()
+}
+
+func (w *watchdog) remove(r *generation) {
+	w.mu.Lock()
+	delete(w.gens, r)
+	w.mu.Unlock()
+}
+
+func (w *watchdog) run(grace time.Duration) {
+	tick := time.NewTicker(grace / 4)
 	defer tick.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case now := <-tick.C:
-			if r.hub.alone(now) < r.s.cfg.Grace {
-				continue
+	for now := range tick.C {
+		w.mu.Lock()
+		var alone []*generation
+		for r := range w.gens {
+			if r.hub.alone(now) >= grace {
+				alone = append(alone, r)
 			}
-			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-			n, err := r.s.Log.Watchers(ctx, r.key)
-			cancel()
-			if err == nil && n > 0 {
-				continue // watched from another instance
-			}
-			abandoned.Store(true)
-			r.cancel()
-			return
 		}
+		w.mu.Unlock()
+		// Ask the shared log about them concurrently (bounded): after many
+		// clients left at once, a sequential round would take seconds.
+		sem := make(chan struct{}, 32)
+		var wg sync.WaitGroup
+		for _, r := range alone {
+			sem <- struct{}{}
+			wg.Add(1)
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+				n, err := r.s.Log.Watchers(ctx, r.key)
+				cancel()
+				if err == nil && n > 0 {
+					return // watched from another instance
+				}
+				w.remove(r)
+				r.abandoned.Store(true)
+				r.cancel()
+			}()
+		}
+		wg.Wait()
 	}
 }
 
