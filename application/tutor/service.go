@@ -133,37 +133,69 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 	if !s.AI.Configured() {
 		return nil, llm.NotConfigured
 	}
-	d, err := s.Limiter.Allow(ctx, "chat:"+in.LearnerID, s.cfg.MessagesPerMinute, time.Minute)
-	if err != nil {
-		return nil, fmt.Errorf("chat rate limit: %w", err)
-	}
-	if !d.Allowed {
-		return nil, &domain.RateLimitedError{RetryAfter: d.RetryAfter, Reason: "too many messages"}
-	}
-	conv, isNew, err := s.conversation(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	slot, err := s.slot(ctx, in.LearnerID)
-	if err != nil {
-		return nil, err
-	}
-	release := sync.OnceFunc(slot)
-	t := &turn{conv: conv, isNew: isNew, release: release}
-	fail := func(err error) (*turn, error) { release(); return nil, err }
-	if t.ex, err = s.exerciseContext(ctx, in.LearnerID, conv.ExerciseID); err != nil {
-		return fail(err)
-	}
-	system, err := s.systemPrompt(ctx, in.LearnerID, t.ex)
-	if err != nil {
-		return fail(err)
-	}
-	var history []chat.Message
-	if !isNew {
-		if history, err = s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns); err != nil {
-			return fail(fmt.Errorf("load history: %w", err))
+	// The rate limit, the generation place and the reads the prompt needs
+	// are independent round trips: run them at once, on the path to the
+	// first token.
+	var (
+		wg                sync.WaitGroup
+		allowed           ports.RateDecision
+		limitErr, slotErr error
+		slot              func()
+		conv              chat.Conversation
+		isNew             bool
+		ex                *chat.ExerciseContext
+		system            string
+		history           []chat.Message
+		readErr           error
+	)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		allowed, limitErr = s.Limiter.Allow(ctx, "chat:"+in.LearnerID, s.cfg.MessagesPerMinute, time.Minute)
+	}()
+	go func() {
+		defer wg.Done()
+		slot, slotErr = s.slot(ctx, in.LearnerID)
+	}()
+	go func() {
+		defer wg.Done()
+		if conv, isNew, readErr = s.conversation(ctx, in); readErr != nil {
+			return
 		}
+		if ex, readErr = s.exerciseContext(ctx, in.LearnerID, conv.ExerciseID); readErr != nil {
+			return
+		}
+		if system, readErr = s.systemPrompt(ctx, in.LearnerID, ex); readErr != nil {
+			return
+		}
+		if !isNew {
+			if history, readErr = s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns); readErr != nil {
+				readErr = fmt.Errorf("load history: %w", readErr)
+			}
+		}
+	}()
+	wg.Wait()
+	if slotErr == nil {
+		slot = sync.OnceFunc(slot)
+	} else {
+		slot = func() {}
 	}
+	switch {
+	case limitErr != nil:
+		slot()
+		return nil, fmt.Errorf("chat rate limit: %w", limitErr)
+	case !allowed.Allowed:
+		slot()
+		return nil, &domain.RateLimitedError{RetryAfter: allowed.RetryAfter, Reason: "too many messages"}
+	case readErr != nil:
+		slot()
+		return nil, readErr
+	case slotErr != nil:
+		return nil, slotErr
+	}
+	release := slot
+	t := &turn{conv: conv, isNew: isNew, release: release, ex: ex}
+	fail := func(err error) (*turn, error) { release(); return nil, err }
 	msgs, fold, err := chat.Fit(s.cfg.Budget, s.counts.count, system,
 		conv.Summary, conv.SummarizedThrough, history, in.Message)
 	if err != nil {
