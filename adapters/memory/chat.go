@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/chat"
 	"github.com/codementor/codementor/ports"
@@ -90,13 +91,13 @@ func activityCompare(a, b chat.Conversation) int {
 
 // List answers a page of the owner's conversations.
 func (r *ConversationRepository) List(_ context.Context, ownerID string, p ports.Page) ([]chat.Conversation, string, error) {
-	limit := pageLimit(p.Limit)
+	limit := keyset.Limit(p.Limit)
 	var after *chat.Conversation
 	if p.Cursor != "" {
 		var micros int64
 		var id string
-		if err := decodeCursor(p.Cursor, &micros, &id); err != nil || !isUUID(id) {
-			return nil, "", errBadCursor
+		if err := keyset.Decode(p.Cursor, &micros, &id); err != nil || !isUUID(id) {
+			return nil, "", keyset.ErrBadCursor
 		}
 		after = &chat.Conversation{ID: canonicalID(id), UpdatedAt: time.UnixMicro(micros).UTC()}
 	}
@@ -118,7 +119,7 @@ func (r *ConversationRepository) List(_ context.Context, ownerID string, p ports
 	}
 	items = items[:limit]
 	last := items[limit-1]
-	return items, encodeCursor(last.UpdatedAt.UnixMicro(), last.ID), nil
+	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
 }
 
 // update applies fn to the stored conversation id; none is not found.
@@ -304,7 +305,7 @@ func (r *MessageRepository) Page(_ context.Context, conversationID string, after
 		return nil, nil
 	}
 	out := all[i:]
-	if n := pageLimit(limit); len(out) > n {
+	if n := keyset.Limit(limit); len(out) > n {
 		out = out[:n]
 	}
 	return cloneOrNil(out), nil

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
 	"github.com/codementor/codementor/ports"
@@ -26,47 +26,6 @@ import (
 func isUUID(s string) bool {
 	_, err := uuid.Parse(s)
 	return err == nil && len(s) == 36
-}
-
-const (
-	defaultPageLimit = 20
-	maxPageLimit     = 100
-)
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPageLimit
-	case n > maxPageLimit:
-		return maxPageLimit
-	}
-	return n
-}
-
-// encodeCursor and decodeCursor use the Postgres adapter's format:
-// base64url of a JSON array of the key's values.
-func encodeCursor(key ...any) string {
-	b, _ := json.Marshal(key)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-var errBadCursor = domain.NewValidationError("cursor", "is not a cursor from a previous page")
-
-func decodeCursor(s string, into ...any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return errBadCursor
-	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != len(into) {
-		return errBadCursor
-	}
-	for i, p := range parts {
-		if err := json.Unmarshal(p, into[i]); err != nil {
-			return errBadCursor
-		}
-	}
-	return nil
 }
 
 // canonicalJSON spells a JSON value as the Postgres adapter answers it
@@ -321,12 +280,12 @@ func (r *ExerciseRepository) visible(viewerID string, keep func(exerciseRecord) 
 
 // List answers a page of the viewer's exercises.
 func (r *ExerciseRepository) List(_ context.Context, f ports.ExerciseFilter) ([]exercise.Summary, string, error) {
-	limit := pageLimit(f.Limit)
+	limit := keyset.Limit(f.Limit)
 	var after *listKey
 	if f.Cursor != "" {
 		var k listKey
-		if err := decodeCursor(f.Cursor, &k.lang, &k.diff, &k.slug, &k.id); err != nil || !isUUID(k.id) {
-			return nil, "", errBadCursor
+		if err := keyset.Decode(f.Cursor, &k.lang, &k.diff, &k.slug, &k.id); err != nil || !isUUID(k.id) {
+			return nil, "", keyset.ErrBadCursor
 		}
 		after = &k
 	}
@@ -349,7 +308,7 @@ func (r *ExerciseRepository) List(_ context.Context, f ports.ExerciseFilter) ([]
 	}
 	items = items[:limit]
 	last := items[limit-1]
-	return items, encodeCursor(last.Language.String(), last.Difficulty.Int(), last.Slug, last.ID), nil
+	return items, keyset.Encode(last.Language.String(), last.Difficulty.Int(), last.Slug, last.ID), nil
 }
 
 // Candidates lists every exercise the viewer may see, in listing order.
@@ -570,13 +529,13 @@ func (r *AttemptRepository) records(learnerID string, keep func(attemptRecord) b
 
 // History answers a page of the learner's attempts.
 func (r *AttemptRepository) History(_ context.Context, learnerID string, p ports.Page) ([]exercise.AttemptRecord, string, error) {
-	limit := pageLimit(p.Limit)
+	limit := keyset.Limit(p.Limit)
 	var after *attemptRecord
 	if p.Cursor != "" {
 		var micros int64
 		var id string
-		if err := decodeCursor(p.Cursor, &micros, &id); err != nil || !isUUID(id) {
-			return nil, "", errBadCursor
+		if err := keyset.Decode(p.Cursor, &micros, &id); err != nil || !isUUID(id) {
+			return nil, "", keyset.ErrBadCursor
 		}
 		after = &attemptRecord{id: id, updatedAt: time.UnixMicro(micros).UTC()}
 	}
@@ -591,7 +550,7 @@ func (r *AttemptRepository) History(_ context.Context, learnerID string, p ports
 	}
 	items = items[:limit]
 	last := items[limit-1].Attempt
-	return items, encodeCursor(last.UpdatedAt.UnixMicro(), last.ID), nil
+	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
 }
 
 // Records lists the learner's attempts updated at or after since (all when

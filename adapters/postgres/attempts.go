@@ -8,6 +8,7 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
 	"github.com/codementor/codementor/ports"
@@ -253,7 +254,7 @@ func recordsQuery(learnerID string) sq.SelectBuilder {
 // History answers a page of the learner's attempts, keyset-paginated on
 // (updated_at, id) descending.
 func (r *AttemptRepository) History(ctx context.Context, learnerID string, p ports.Page) ([]exercise.AttemptRecord, string, error) {
-	limit := pageLimit(p.Limit)
+	limit := keyset.Limit(p.Limit)
 	var after *historyKey
 	if p.Cursor != "" {
 		k, err := decodeHistoryCursor(p.Cursor)
@@ -278,7 +279,7 @@ func (r *AttemptRepository) History(ctx context.Context, learnerID string, p por
 	}
 	items = items[:limit]
 	last := items[limit-1].Attempt
-	return items, encodeCursor(last.UpdatedAt.UnixMicro(), last.ID), nil
+	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
 }
 
 type historyKey struct {
@@ -288,8 +289,8 @@ type historyKey struct {
 
 func decodeHistoryCursor(s string) (historyKey, error) {
 	var k historyKey
-	if err := decodeCursor(s, &k.micros, &k.id); err != nil || !isUUID(k.id) {
-		return historyKey{}, errBadCursor
+	if err := keyset.Decode(s, &k.micros, &k.id); err != nil || !isUUID(k.id) {
+		return historyKey{}, keyset.ErrBadCursor
 	}
 	return k, nil
 }

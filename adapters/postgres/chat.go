@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/chat"
 	"github.com/codementor/codementor/domain/llm"
@@ -121,7 +122,7 @@ func (r *ConversationRepository) Get(ctx context.Context, ownerID, id string) (c
 // List answers a page of the owner's conversations, keyset-paginated on
 // (updated_at, id) descending.
 func (r *ConversationRepository) List(ctx context.Context, ownerID string, p ports.Page) ([]chat.Conversation, string, error) {
-	limit := pageLimit(p.Limit)
+	limit := keyset.Limit(p.Limit)
 	var after *historyKey
 	if p.Cursor != "" {
 		k, err := decodeHistoryCursor(p.Cursor)
@@ -161,7 +162,7 @@ func (r *ConversationRepository) List(ctx context.Context, ownerID string, p por
 	}
 	items = items[:limit]
 	last := items[limit-1]
-	return items, encodeCursor(last.UpdatedAt.UnixMicro(), last.ID), nil
+	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
 }
 
 // update runs one UPDATE of a conversation by id; no row is not found.
@@ -378,7 +379,7 @@ func (r *MessageRepository) Page(ctx context.Context, conversationID string, aft
 	}
 	sql, args, err := psql.Select(messageColumns...).From("chat_messages").
 		Where(sq.Eq{"conversation_id": conversationID}).Where(sq.Gt{"seq": afterSeq}).
-		OrderBy("seq").Limit(uint64(pageLimit(limit))).ToSql()
+		OrderBy("seq").Limit(uint64(keyset.Limit(limit))).ToSql()
 	if err != nil {
 		return nil, err
 	}

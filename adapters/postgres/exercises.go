@@ -3,7 +3,6 @@ package postgres
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -14,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
 	"github.com/codementor/codementor/domain/language"
@@ -28,48 +28,6 @@ var _ ports.ExerciseRepository = (*ExerciseRepository)(nil)
 // NewExerciseRepository returns a repository over the pool.
 func NewExerciseRepository(pool *pgxpool.Pool) *ExerciseRepository {
 	return &ExerciseRepository{pool: pool}
-}
-
-// Page sizes: a missing limit is the default, a large one is clamped.
-const (
-	defaultPageLimit = 20
-	maxPageLimit     = 100
-)
-
-func pageLimit(n int) int {
-	switch {
-	case n <= 0:
-		return defaultPageLimit
-	case n > maxPageLimit:
-		return maxPageLimit
-	}
-	return n
-}
-
-// encodeCursor and decodeCursor make a keyset opaque: base64url of a JSON
-// array holding exactly the key's values.
-func encodeCursor(key ...any) string {
-	b, _ := json.Marshal(key)
-	return base64.RawURLEncoding.EncodeToString(b)
-}
-
-var errBadCursor = domain.NewValidationError("cursor", "is not a cursor from a previous page")
-
-func decodeCursor(s string, into ...any) error {
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return errBadCursor
-	}
-	var parts []json.RawMessage
-	if err := json.Unmarshal(b, &parts); err != nil || len(parts) != len(into) {
-		return errBadCursor
-	}
-	for i, p := range parts {
-		if err := json.Unmarshal(p, into[i]); err != nil {
-			return errBadCursor
-		}
-	}
-	return nil
 }
 
 // canonicalJSON is the one spelling of a JSON value both stores answer:
@@ -403,7 +361,7 @@ func (r *ExerciseRepository) summaries(ctx context.Context, q sq.SelectBuilder) 
 // List answers a page of the viewer's exercises, keyset-paginated on
 // (language, difficulty, slug, id).
 func (r *ExerciseRepository) List(ctx context.Context, f ports.ExerciseFilter) ([]exercise.Summary, string, error) {
-	limit := pageLimit(f.Limit)
+	limit := keyset.Limit(f.Limit)
 	q := psql.Select(summaryColumns("")...).From("exercises").Where(visibleTo(f.ViewerID))
 	if f.Language != nil {
 		q = q.Where(sq.Eq{"language": f.Language.String()})
@@ -417,8 +375,8 @@ func (r *ExerciseRepository) List(ctx context.Context, f ports.ExerciseFilter) (
 	if f.Cursor != "" {
 		var lang, slug, id string
 		var diff int
-		if err := decodeCursor(f.Cursor, &lang, &diff, &slug, &id); err != nil || !isUUID(id) {
-			return nil, "", errBadCursor
+		if err := keyset.Decode(f.Cursor, &lang, &diff, &slug, &id); err != nil || !isUUID(id) {
+			return nil, "", keyset.ErrBadCursor
 		}
 		q = q.Where(sq.Expr("(language, difficulty, slug, id) > (?, ?::smallint, ?, ?::uuid)", lang, diff, slug, id))
 	}
@@ -432,7 +390,7 @@ func (r *ExerciseRepository) List(ctx context.Context, f ports.ExerciseFilter) (
 	}
 	items = items[:limit]
 	last := items[limit-1]
-	return items, encodeCursor(last.Language.String(), last.Difficulty.Int(), last.Slug, last.ID), nil
+	return items, keyset.Encode(last.Language.String(), last.Difficulty.Int(), last.Slug, last.ID), nil
 }
 
 // Candidates lists every exercise the viewer may see, in listing order.
