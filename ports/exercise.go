@@ -8,7 +8,8 @@ import (
 	"github.com/codementor/codementor/domain/language"
 )
 
-// Page asks for one page of a list: Cursor is opaque (empty: the first).
+// Page asks for one page of a list: Cursor is opaque (empty: the first);
+// Limit 0 is the list's default.
 type Page struct {
 	Cursor string
 	Limit  int

@@ -155,9 +155,6 @@ func (h chatHandlers) get(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if c.Query("limit") == "" {
-		p.Limit = 50
-	}
 	t, err := h.svc.Get(c.UserContext(), userID(c), param(c, "id"), p)
 	if err != nil {
 		return err

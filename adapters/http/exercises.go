@@ -31,9 +31,10 @@ type Exercises interface {
 
 type exerciseHandlers struct{ svc Exercises }
 
-// page reads ?limit= and ?cursor=.
+// page reads ?limit= and ?cursor=; no limit leaves 0, the list's own
+// default.
 func page(c *fiber.Ctx) (ports.Page, error) {
-	p := ports.Page{Cursor: query(c, "cursor"), Limit: 20}
+	p := ports.Page{Cursor: query(c, "cursor")}
 	if s := c.Query("limit"); s != "" {
 		n, err := strconv.Atoi(s)
 		if err != nil || n < 1 || n > 100 {

@@ -104,9 +104,6 @@ func NewService(d Deps, cfg Config) (*Service, error) {
 		views: newViewCache(cfg.ViewCacheTTL, 100_000, d.Clock.Now)}, nil
 }
 
-// RunnerName is the configured runner, for readiness.
-func (s *Service) RunnerName() string { return s.Runner.Name() }
-
 // visible loads an exercise the learner may see; anything else (unknown,
 // malformed id, someone else's private exercise) is not found.
 func (s *Service) visible(ctx context.Context, learnerID, exerciseID string) (*exercise.Exercise, error) {
