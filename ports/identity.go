@@ -61,7 +61,13 @@ type OAuthState struct {
 	// BrowserBinding is a hash of the nonce set as a cookie on the browser
 	// that started the flow: a callback from another browser fails.
 	BrowserBinding string
-	CreatedAt      time.Time
+	// LinkUserID, when set, is a signed-in learner connecting the
+	// provider to their account (GitHub for code reviews) rather than a
+	// sign-in.
+	LinkUserID string
+	// Scopes asked for, when not the provider's defaults.
+	Scopes    []string
+	CreatedAt time.Time
 }
 
 // OAuthStateStore keeps OAuth states for a short time, single use.

@@ -26,6 +26,7 @@ type Accounts interface {
 	RequestPasswordReset(ctx context.Context, email string, c account.Client) error
 	ConfirmPasswordReset(ctx context.Context, token, password string, c account.Client) error
 	StartOAuth(ctx context.Context, provider string, scopes []string) (account.OAuthStart, error)
+	StartOAuthConnect(ctx context.Context, provider, ticket string) (account.OAuthStart, error)
 	FinishOAuth(ctx context.Context, in account.OAuthCallbackInput) (account.AuthResult, error)
 	Me(ctx context.Context, userID string) (*identity.User, error)
 	UpdateMe(ctx context.Context, userID string, p identity.AccountPatch) (*identity.User, error)
@@ -218,7 +219,15 @@ func (h authHandlers) oauthStart(provider string) fiber.Handler {
 			// Private repositories for the GitHub integration, only on request.
 			scopes = []string{"read:user", "user:email", "repo"}
 		}
-		start, err := h.accounts.StartOAuth(c.UserContext(), provider, scopes)
+		var start account.OAuthStart
+		var err error
+		if ticket := c.Query("connect"); ticket != "" {
+			// A signed-in learner connecting the provider (GET
+			// /github/connect gave them this single-use ticket).
+			start, err = h.accounts.StartOAuthConnect(c.UserContext(), provider, strings.Clone(ticket))
+		} else {
+			start, err = h.accounts.StartOAuth(c.UserContext(), provider, scopes)
+		}
 		if err != nil {
 			return err
 		}

@@ -62,6 +62,7 @@ func (s *OAuthStateStore) Put(ctx context.Context, state string, st ports.OAuthS
 		return err
 	}
 	st.CreatedAt = st.CreatedAt.UTC()
+	st.Scopes = append([]string(nil), st.Scopes...)
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

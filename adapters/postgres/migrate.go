@@ -35,7 +35,8 @@ func NewMigrator(pool *pgxpool.Pool, fsys fs.FS) (*Migrator, func(), error) {
 		db.Close()
 		return nil, nil, fmt.Errorf("migration locker: %w", err)
 	}
-	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker))
+	p, err := goose.NewProvider(goose.DialectPostgres, db, fsys, goose.WithSessionLocker(locker),
+		goose.WithGoMigrations(riverMigration()))
 	if err != nil {
 		db.Close()
 		return nil, nil, fmt.Errorf("migrations: %w", err)

@@ -70,3 +70,10 @@ func conn(ctx context.Context, pool *pgxpool.Pool) querier {
 	}
 	return pool
 }
+
+// TxFrom answers the transaction ctx carries, for adapters that write in
+// the same transaction through another library (River's job inserts).
+func TxFrom(ctx context.Context) (pgx.Tx, bool) {
+	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
+	return tx, ok
+}

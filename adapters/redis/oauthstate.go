@@ -33,6 +33,8 @@ type oauthStateRecord struct {
 	Provider       string    `json:"provider"`
 	Verifier       string    `json:"verifier"`
 	BrowserBinding string    `json:"browser_binding"`
+	LinkUserID     string    `json:"link_user_id,omitempty"`
+	Scopes         []string  `json:"scopes,omitempty"`
 	CreatedAt      time.Time `json:"created_at"`
 }
 
@@ -47,7 +49,7 @@ func (s *OAuthStateStore) Put(ctx context.Context, state string, st ports.OAuthS
 		return fmt.Errorf("oauth state: ttl %s is not positive", ttl)
 	}
 	b, err := json.Marshal(oauthStateRecord{Provider: st.Provider, Verifier: st.Verifier,
-		BrowserBinding: st.BrowserBinding, CreatedAt: st.CreatedAt.UTC()})
+		BrowserBinding: st.BrowserBinding, LinkUserID: st.LinkUserID, Scopes: st.Scopes, CreatedAt: st.CreatedAt.UTC()})
 	if err != nil {
 		return fmt.Errorf("redis: encode oauth state: %w", err)
 	}
@@ -83,7 +85,7 @@ func (s *OAuthStateStore) Take(ctx context.Context, state string) (ports.OAuthSt
 		return ports.OAuthState{}, fmt.Errorf("redis: decode oauth state: %w", err)
 	}
 	return ports.OAuthState{Provider: r.Provider, Verifier: r.Verifier,
-		BrowserBinding: r.BrowserBinding, CreatedAt: r.CreatedAt.UTC()}, nil
+		BrowserBinding: r.BrowserBinding, LinkUserID: r.LinkUserID, Scopes: r.Scopes, CreatedAt: r.CreatedAt.UTC()}, nil
 }
 
 func (s *OAuthStateStore) key(state string) string { return s.c.Key("oauth", "state", state) }

@@ -105,7 +105,12 @@ func (s *Service) FinishOAuth(ctx context.Context, in OAuthCallbackInput) (AuthR
 	if err != nil {
 		return AuthResult{}, fmt.Errorf("oauth callback: %w", err)
 	}
-	u, err := s.accountFor(ctx, who)
+	var u *identity.User
+	if st.LinkUserID != "" {
+		u, err = s.linkTo(ctx, st.LinkUserID, who)
+	} else {
+		u, err = s.accountFor(ctx, who)
+	}
 	if err != nil {
 		return AuthResult{}, err
 	}

@@ -22,6 +22,8 @@ func newOAuthState() ports.OAuthState {
 		Provider:       "github",
 		Verifier:       "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk",
 		BrowserBinding: "2c26b46b68ffc68ff99b453c1d30413413422d706483bfa0f98a5e886266e7ae",
+		LinkUserID:     "0193a1c2-7d3e-7f00-8000-000000000001",
+		Scopes:         []string{"read:user", "user:email", "repo"},
 		// Nanoseconds and a non-UTC zone: stores keep the instant.
 		CreatedAt: time.Date(2026, 11, 25, 9, 30, 15, 123456789, time.FixedZone("X", 3600)),
 	}
@@ -43,6 +45,8 @@ func OAuthStateStore(t *testing.T, newStore func(t *testing.T) ports.OAuthStateS
 		assert.Equal(t, want.Provider, got.Provider)
 		assert.Equal(t, want.Verifier, got.Verifier)
 		assert.Equal(t, want.BrowserBinding, got.BrowserBinding)
+		assert.Equal(t, want.LinkUserID, got.LinkUserID)
+		assert.Equal(t, want.Scopes, got.Scopes)
 		assert.True(t, want.CreatedAt.Equal(got.CreatedAt), "created_at %s != %s", want.CreatedAt, got.CreatedAt)
 		assert.Equal(t, time.UTC, got.CreatedAt.Location())
 	})

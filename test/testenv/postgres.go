@@ -65,6 +65,7 @@ func migrationsHash() (string, error) {
 		return "", err
 	}
 	sort.Strings(names)
+	h.Write([]byte(postgres.GoMigrationsTag))
 	for _, n := range names {
 		b, err := fs.ReadFile(migrations.FS, n)
 		if err != nil {
