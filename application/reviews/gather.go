@@ -81,6 +81,10 @@ func (s *Service) gatherTree(ctx context.Context, tok string, link review.RepoLi
 			g.skip(c.Path, review.SkipUnreadable)
 			continue
 		}
+		if errors.Is(err, domain.ErrTooLarge) {
+			g.skip(c.Path, review.SkipTooLarge)
+			continue
+		}
 		if err != nil {
 			return gathered{}, fmt.Errorf("read %s: %w", c.Path, err)
 		}
@@ -147,19 +151,11 @@ func (s *Service) gatherPull(ctx context.Context, tok string, link review.RepoLi
 			content, err = s.GitHub.Blob(ctx, tok, link.Owner(), link.Name(), f.SHA, s.cfg.MaxFileBytes)
 			switch {
 			case err == nil:
-			case errors.Is(err, domain.ErrNotFound):
+			case errors.Is(err, domain.ErrNotFound), errors.Is(err, domain.ErrTooLarge):
+				// Unreadable or over the size limit: the patch alone.
 				content = nil
 			default:
-				var rl *review.RateLimitedError
-				if errors.As(err, &rl) || errors.Is(err, review.ErrReauthorize) || ctx.Err() != nil {
-					return gathered{}, err
-				}
-				if !errors.Is(err, domain.ErrUnavailable) {
-					// Over the size limit: review the patch alone.
-					content = nil
-				} else {
-					return gathered{}, fmt.Errorf("read %s: %w", c.Path, err)
-				}
+				return gathered{}, fmt.Errorf("read %s: %w", c.Path, err)
 			}
 		}
 		if content == nil && f.Patch == "" {

@@ -1,0 +1,4 @@
+package github
+
+// Classify exposes the error translation to the table test.
+var Classify = classify
