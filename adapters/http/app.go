@@ -48,6 +48,7 @@ type Deps struct {
 	AI        AIUsage
 	Exercises Exercises
 	Tutor     Tutor
+	Reviews   Reviews
 	Tokens    ports.TokenIssuer
 	Logger    *slog.Logger
 }
@@ -56,8 +57,8 @@ type Deps struct {
 // extra lets tests mount routes of their own behind the same chain.
 func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, error) {
 	if deps.Health == nil || deps.Logger == nil || deps.Accounts == nil || deps.Tokens == nil || deps.AI == nil ||
-		deps.Exercises == nil || deps.Tutor == nil {
-		return nil, errors.New("http: Health, Accounts, AI, Exercises, Tutor, Tokens and Logger are required")
+		deps.Exercises == nil || deps.Tutor == nil || deps.Reviews == nil {
+		return nil, errors.New("http: Health, Accounts, AI, Exercises, Tutor, Reviews, Tokens and Logger are required")
 	}
 	if opts.BodyLimit <= 0 || opts.RequestTimeout <= 0 {
 		return nil, errors.New("http: BodyLimit and RequestTimeout must be positive")
@@ -148,6 +149,16 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	chatGroup.Get("/conversations/:id", ch.get)
 	chatGroup.Delete("/conversations/:id", ch.delete)
 	chatGroup.Get("/conversations/:id/stream", ch.resume)
+
+	gh := githubHandlers{svc: deps.Reviews}
+	githubGroup := api.Group("/github", auth)
+	githubGroup.Get("/connect", gh.connect)
+	githubGroup.Post("/repositories", gh.link)
+	githubGroup.Get("/repositories", gh.list)
+	githubGroup.Delete("/repositories/:id", gh.unlink)
+	githubGroup.Post("/repositories/:id/review", gh.requestReview)
+	githubGroup.Get("/repositories/:id/reviews", gh.listReviews)
+	githubGroup.Get("/repositories/:id/reviews/:review_id", gh.getReview)
 
 	for _, mount := range extra {
 		mount(app)

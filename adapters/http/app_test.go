@@ -122,7 +122,7 @@ func newTestApp(t *testing.T, mutate ...func(*appConfig)) testApp {
 		extra = append(extra, cfg.extra)
 	}
 	fx := accounttest.New(t)
-	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Tokens: fx.Issuer, Logger: log}, extra...)
+	app, err := httpadapter.NewApp(cfg.opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Reviews: fx.Reviews(t), Tokens: fx.Issuer, Logger: log}, extra...)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

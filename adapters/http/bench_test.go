@@ -70,7 +70,7 @@ func BenchmarkLiveFullChain(b *testing.B) {
 		CORSCredentials: true,
 	}, Deps{
 		Health:   benchHealth{},
-		Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(b), Tutor: fx.Tutor(b),
+		Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(b), Tutor: fx.Tutor(b), Reviews: fx.Reviews(b),
 		Tokens: fx.Issuer,
 		Logger: slog.New(slog.NewJSONHandler(io.Discard, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})

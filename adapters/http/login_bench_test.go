@@ -31,7 +31,7 @@ func BenchmarkLoginChain(b *testing.B) {
 		b.Fatal(err)
 	}
 	app, err := NewApp(Options{BodyLimit: 1 << 20, RequestTimeout: 30 * time.Second}, Deps{Health: benchHealth{},
-		Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(b), Tutor: fx.Tutor(b), Tokens: fx.Issuer, Logger: accounttest.Logger()})
+		Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(b), Tutor: fx.Tutor(b), Reviews: fx.Reviews(b), Tokens: fx.Issuer, Logger: accounttest.Logger()})
 	if err != nil {
 		b.Fatal(err)
 	}

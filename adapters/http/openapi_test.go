@@ -578,7 +578,7 @@ func TestOAuthResponsesMatchTheDocument(t *testing.T) {
 	opts := defaultOptions()
 	opts.CookieSecure = true
 	opts.FrontendURL = "https://app.codementor.test/"
-	app, err := httpadapter.NewApp(opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Tokens: fx.Issuer,
+	app, err := httpadapter.NewApp(opts, httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Reviews: fx.Reviews(t), Tokens: fx.Issuer,
 		Logger: accounttest.Logger()})
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

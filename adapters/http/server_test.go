@@ -23,7 +23,7 @@ func newServedApp(t *testing.T, routes func(fiber.Router)) (*fiber.App, net.List
 	svc, err := health.NewService(nil, nil, time.Second, fakeClock{now: time.Now()}, "test")
 	require.NoError(t, err)
 	fx := accounttest.New(t)
-	app, err := httpadapter.NewApp(defaultOptions(), httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Tokens: fx.Issuer,
+	app, err := httpadapter.NewApp(defaultOptions(), httpadapter.Deps{Health: svc, Accounts: fx.Service, AI: fx.AI, Exercises: fx.Exercises(t), Tutor: fx.Tutor(t), Reviews: fx.Reviews(t), Tokens: fx.Issuer,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}, routes)
 	require.NoError(t, err)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")

@@ -25,4 +25,6 @@ var ProviderSet = wire.NewSet(
 	NewAchievementRepository, wire.Bind(new(ports.AchievementRepository), new(*AchievementRepository)),
 	NewConversationRepository, wire.Bind(new(ports.ConversationRepository), new(*ConversationRepository)),
 	NewMessageRepository, wire.Bind(new(ports.MessageRepository), new(*MessageRepository)),
+	NewRepoLinks, wire.Bind(new(ports.RepoLinkRepository), new(*RepoLinkRepository)),
+	NewReviews, wire.Bind(new(ports.ReviewRepository), new(*ReviewRepository)),
 )

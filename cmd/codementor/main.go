@@ -172,6 +172,19 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 		}
 	}
 
+	// Review jobs run in the background; River keeps them in Postgres, so
+	// a job this instance does not finish runs again here or elsewhere.
+	if err := srv.Jobs.Start(context.WithoutCancel(ctx), srv.Reviews); err != nil {
+		return err
+	}
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ReviewShutdownGrace)
+		defer cancel()
+		if err := srv.Jobs.Stop(sctx); err != nil {
+			log.Warn("job queue stop", slog.String("error", err.Error()))
+		}
+	}()
+
 	if cfg.PprofAddr != "" {
 		go servePprof(cfg.PprofAddr, log)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
@@ -11,10 +12,12 @@ import (
 	"github.com/codementor/codementor/adapters/logsink"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
+	"github.com/codementor/codementor/adapters/river"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/application/health"
+	"github.com/codementor/codementor/application/reviews"
 	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/migrations"
@@ -29,6 +32,8 @@ type Server struct {
 	App       *fiber.App
 	Migrator  *postgres.Migrator
 	Exercises ports.ExerciseRepository
+	Jobs      *river.Queue
+	Reviews   *reviews.Service
 	Config    *config.Config
 	Logger    *slog.Logger
 }
@@ -78,22 +83,26 @@ func pingers(pg *postgres.Pinger, rd *redis.Pinger) []ports.Pinger {
 
 // components lists the optional integrations readiness reports. Later
 // features replace "not configured" with what is configured.
-func components(llmProviders map[string]ports.LLMProvider, runner ports.CodeRunner) []health.Component {
+func components(llmProviders map[string]ports.LLMProvider, runner ports.CodeRunner, reviewWorkers int) []health.Component {
+	jobs := "river (queues only)"
+	if reviewWorkers > 0 {
+		jobs = fmt.Sprintf("river (%d review workers)", reviewWorkers)
+	}
 	return []health.Component{
 		llmComponent(llmProviders),
 		{Name: "code_runner", Status: runner.Name()},
-		{Name: "job_queue", Status: "not configured"},
+		{Name: "job_queue", Status: jobs},
 	}
 }
 
 func healthService(p []ports.Pinger, cfg *config.Config, clock ports.Clock, llmProviders map[string]ports.LLMProvider,
 	runner ports.CodeRunner) (*health.Service, error) {
-	return health.NewService(p, components(llmProviders, runner), cfg.ReadinessTimeout, clock, version)
+	return health.NewService(p, components(llmProviders, runner, cfg.ReviewWorkers), cfg.ReadinessTimeout, clock, version)
 }
 
 func httpDeps(h *health.Service, a *account.Service, aiSvc *ai.Service, ex *exercises.Service, tu *tutor.Service,
-	tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
-	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Exercises: ex, Tutor: tu, Tokens: tokens, Logger: log}
+	rv *reviews.Service, tokens ports.TokenIssuer, log *slog.Logger) httpadapter.Deps {
+	return httpadapter.Deps{Health: h, Accounts: a, AI: aiSvc, Exercises: ex, Tutor: tu, Reviews: rv, Tokens: tokens, Logger: log}
 }
 
 func newApp(opts httpadapter.Options, deps httpadapter.Deps) (*fiber.App, error) {

@@ -9,16 +9,19 @@ import (
 	"github.com/google/wire"
 
 	"github.com/codementor/codementor/adapters/argon2"
+	githubadapter "github.com/codementor/codementor/adapters/github"
 	"github.com/codementor/codementor/adapters/jwt"
 	"github.com/codementor/codementor/adapters/llm/router"
 	"github.com/codementor/codementor/adapters/llm/tokenizer"
 	"github.com/codementor/codementor/adapters/postgres"
 	"github.com/codementor/codementor/adapters/redis"
+	"github.com/codementor/codementor/adapters/river"
 	"github.com/codementor/codementor/adapters/secretbox"
 	"github.com/codementor/codementor/adapters/system"
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/reviews"
 	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"github.com/codementor/codementor/ports"
@@ -46,6 +49,10 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		codeRunner, exercisesConfig, wire.Bind(new(exercises.AI), new(*ai.Service)),
 		wire.Struct(new(exercises.Deps), "*"), exercises.NewService,
 		tutorConfig, wire.Bind(new(tutor.AI), new(*ai.Service)), wire.Struct(new(tutor.Deps), "*"), tutor.NewService,
+		githubClient, wire.Bind(new(ports.GitHub), new(*githubadapter.Client)),
+		jobQueue, wire.Bind(new(ports.JobQueue), new(*river.Queue)),
+		reviewsConfig, wire.Bind(new(reviews.AI), new(*ai.Service)), wire.Bind(new(reviews.Connector), new(*account.Service)),
+		wire.Struct(new(reviews.Deps), "*"), reviews.NewService,
 		httpOptions, httpDeps, newApp,
 		wire.Struct(new(Server), "*"),
 	)

@@ -15,6 +15,7 @@ import (
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/reviews"
 	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/cmd/codementor/config"
 	"io"
@@ -225,7 +226,51 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		cleanup()
 		return nil, nil, err
 	}
-	deps2 := httpDeps(service, accountService, aiService, exercisesService, tutorService, issuer, logger)
+	repoLinkRepository := postgres.NewRepoLinks(pool)
+	reviewRepository := postgres.NewReviews(pool)
+	queue, err := jobQueue(pool, cfg, logger)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	client2, err := githubClient(cfg)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	reviewsDeps := reviews.Deps{
+		Links:      repoLinkRepository,
+		Reviews:    reviewRepository,
+		Queue:      queue,
+		Tx:         txManager,
+		GitHub:     client2,
+		Identities: linkedIdentityRepository,
+		Box:        box,
+		Profiles:   profileRepository,
+		Exercises:  exerciseRepository,
+		AI:         aiService,
+		Tokens:     lazy,
+		Connector:  accountService,
+		Clock:      clock,
+		IDs:        iDs,
+		Log:        logger,
+	}
+	config6 := reviewsConfig(cfg)
+	reviewsService, err := reviews.NewService(reviewsDeps, config6)
+	if err != nil {
+		cleanup4()
+		cleanup3()
+		cleanup2()
+		cleanup()
+		return nil, nil, err
+	}
+	deps2 := httpDeps(service, accountService, aiService, exercisesService, tutorService, reviewsService, issuer, logger)
 	app, err := newApp(options, deps2)
 	if err != nil {
 		cleanup4()
@@ -247,6 +292,8 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		App:       app,
 		Migrator:  migrator,
 		Exercises: exerciseRepository,
+		Jobs:      queue,
+		Reviews:   reviewsService,
 		Config:    cfg,
 		Logger:    logger,
 	}

@@ -23,9 +23,11 @@ import (
 	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/ai"
 	"github.com/codementor/codementor/application/exercises"
+	"github.com/codementor/codementor/application/reviews"
 	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
+	"github.com/codementor/codementor/test/fakes/githubserver"
 )
 
 // Clock is a settable clock, safe for concurrent use.
@@ -150,6 +152,10 @@ type Fixture struct {
 	Runner    *FakeRunner
 	exercises *exercises.Service
 	tutor     *tutor.Service
+	reviews   *reviews.Service
+	// GitHubFake and Jobs exist once Reviews was called.
+	GitHubFake *githubserver.Server
+	Jobs       *memory.JobQueue
 }
 
 // FastHasherParams keep argon2id's shape at a test-friendly cost.

@@ -215,6 +215,18 @@ type Config struct {
 	ChatStreamGrace       time.Duration `env:"CHAT_STREAM_GRACE" envDefault:"1s"`
 	ChatMaxGeneration     time.Duration `env:"CHAT_MAX_GENERATION" envDefault:"5m"`
 	SSEHeartbeat          time.Duration `env:"SSE_HEARTBEAT" envDefault:"15s"`
+	// GitHub code reviews: background jobs on River (Postgres).
+	GitHubTimeout       time.Duration `env:"GITHUB_TIMEOUT" envDefault:"20s"`
+	ReviewsPerDay       int           `env:"REVIEWS_PER_DAY" envDefault:"10"`
+	ReviewWorkers       int           `env:"REVIEW_WORKERS" envDefault:"2"`
+	ReviewJobTimeout    time.Duration `env:"REVIEW_JOB_TIMEOUT" envDefault:"10m"`
+	ReviewRescueAfter   time.Duration `env:"REVIEW_RESCUE_AFTER" envDefault:"15m"`
+	ReviewMaxAttempts   int           `env:"REVIEW_MAX_ATTEMPTS" envDefault:"5"`
+	ReviewShutdownGrace time.Duration `env:"REVIEW_SHUTDOWN_GRACE" envDefault:"5s"`
+	ReviewMaxFileBytes  int64         `env:"REVIEW_MAX_FILE_BYTES" envDefault:"204800"`
+	ReviewChunkTokens   int           `env:"REVIEW_CHUNK_TOKENS" envDefault:"24000"`
+	ReviewMaxChunks     int           `env:"REVIEW_MAX_CHUNKS" envDefault:"4"`
+	ReviewAnswerTokens  int           `env:"REVIEW_ANSWER_TOKENS" envDefault:"4096"`
 	// CatalogSyncOnStart syncs the embedded catalogue at `serve` start.
 	CatalogSyncOnStart bool `env:"CATALOG_SYNC_ON_START" envDefault:"true"`
 
@@ -533,6 +545,29 @@ func (c *Config) validate() error {
 		if d <= 0 || d > 24*time.Hour {
 			bad(key, "must be a positive duration")
 		}
+	}
+	for key, n := range map[string]int{"REVIEWS_PER_DAY": c.ReviewsPerDay, "REVIEW_WORKERS": c.ReviewWorkers} {
+		if n < 0 {
+			bad(key, "must not be negative")
+		}
+	}
+	for key, n := range map[string]int64{"REVIEW_MAX_ATTEMPTS": int64(c.ReviewMaxAttempts), "REVIEW_MAX_FILE_BYTES": c.ReviewMaxFileBytes,
+		"REVIEW_MAX_CHUNKS": int64(c.ReviewMaxChunks), "REVIEW_ANSWER_TOKENS": int64(c.ReviewAnswerTokens)} {
+		if n < 1 {
+			bad(key, "must be at least 1")
+		}
+	}
+	if c.ReviewChunkTokens < 2000 {
+		bad("REVIEW_CHUNK_TOKENS", "must be at least 2000")
+	}
+	for key, d := range map[string]time.Duration{"GITHUB_TIMEOUT": c.GitHubTimeout, "REVIEW_JOB_TIMEOUT": c.ReviewJobTimeout,
+		"REVIEW_RESCUE_AFTER": c.ReviewRescueAfter, "REVIEW_SHUTDOWN_GRACE": c.ReviewShutdownGrace} {
+		if d <= 0 || d > 24*time.Hour {
+			bad(key, "must be a positive duration")
+		}
+	}
+	if c.ReviewRescueAfter <= c.ReviewJobTimeout {
+		bad("REVIEW_RESCUE_AFTER", "must be longer than REVIEW_JOB_TIMEOUT")
 	}
 	if c.RateLimitRedisTimeout <= 0 || c.RateLimitRedisTimeout > 10*time.Second {
 		bad("RATE_LIMIT_REDIS_TIMEOUT", "must be between 1ms and 10s")
