@@ -31,8 +31,9 @@ type GitHubTreeEntry struct {
 	Mode string // 100644, 100755, 120000 (symlink)
 }
 
-// GitHubTree is the blob list of a commit's tree. Truncated is GitHub's
-// own flag: the tree had more entries than one response holds.
+// GitHubTree is the blob list of a commit's tree. Truncated says the list
+// is still incomplete: GitHub cut its recursive listing and walking the
+// sub-trees hit the adapter's bounds too.
 type GitHubTree struct {
 	CommitSHA string
 	Entries   []GitHubTreeEntry
