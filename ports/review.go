@@ -43,7 +43,10 @@ type ReviewRepository interface {
 	Update(ctx context.Context, id string, fn func(r *review.Review) error) (review.Review, error)
 	// List answers a page of a link's reviews, newest first.
 	List(ctx context.Context, ownerID, linkID string, p Page) (items []review.Review, next string, err error)
-	// CountSince counts the owner's reviews created at or after since.
+	// CountSince counts the owner's review requests (reviews created) at
+	// or after since, those of since-unlinked repositories included. Inside
+	// a transaction it also holds the owner's requests back until the
+	// transaction ends, so a count-then-create cannot race another.
 	CountSince(ctx context.Context, ownerID string, since time.Time) (int, error)
 }
 

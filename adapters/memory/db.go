@@ -40,6 +40,7 @@ type tables struct {
 	achievements  map[[2]string]achievementRecord // by learner id and code
 	conversations map[string]chat.Conversation    // by id
 	messages      map[string]chat.Message         // by id
+	github        githubTables                    // linked repositories and reviews
 }
 
 // NewDB returns an empty database.
@@ -52,6 +53,7 @@ func NewDB() *DB {
 		daily: map[[2]string]dailyRecord{}, submissions: map[string]submissionRecord{},
 		achievements:  map[[2]string]achievementRecord{},
 		conversations: map[string]chat.Conversation{}, messages: map[string]chat.Message{},
+		github: newGitHubTables(),
 	}}
 }
 
@@ -64,6 +66,7 @@ func (db *DB) snapshot() tables {
 		exercises: maps.Clone(db.exercises), attempts: maps.Clone(db.attempts), daily: maps.Clone(db.daily),
 		submissions: maps.Clone(db.submissions), achievements: maps.Clone(db.achievements),
 		conversations: maps.Clone(db.conversations), messages: maps.Clone(db.messages),
+		github: db.github.clone(),
 	}
 }
 

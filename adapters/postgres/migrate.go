@@ -48,7 +48,7 @@ func NewMigrator(pool *pgxpool.Pool, fsys fs.FS) (*Migrator, func(), error) {
 func (m *Migrator) Up(ctx context.Context, w io.Writer) error {
 	res, err := m.provider.Up(ctx)
 	for _, r := range res {
-		fmt.Fprintf(w, "applied %s in %s\n", r.Source.Path, r.Duration)
+		fmt.Fprintf(w, "applied %s in %s\n", sourceName(r.Source), r.Duration)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate up: %w", err)
@@ -60,7 +60,7 @@ func (m *Migrator) Up(ctx context.Context, w io.Writer) error {
 func (m *Migrator) Down(ctx context.Context, w io.Writer) error {
 	r, err := m.provider.Down(ctx)
 	if r != nil {
-		fmt.Fprintf(w, "rolled back %s in %s\n", r.Source.Path, r.Duration)
+		fmt.Fprintf(w, "rolled back %s in %s\n", sourceName(r.Source), r.Duration)
 	}
 	if err != nil {
 		return fmt.Errorf("migrate down: %w", err)
@@ -76,7 +76,7 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
 	}
 	out := make([]MigrationStatus, 0, len(st))
 	for _, s := range st {
-		out = append(out, MigrationStatus{Version: s.Source.Version, Source: s.Source.Path, Applied: s.State == goose.StateApplied})
+		out = append(out, MigrationStatus{Version: s.Source.Version, Source: sourceName(s.Source), Applied: s.State == goose.StateApplied})
 	}
 	return out, nil
 }
@@ -84,4 +84,19 @@ func (m *Migrator) Status(ctx context.Context) ([]MigrationStatus, error) {
 // Pending reports whether some migration is not yet applied.
 func (m *Migrator) Pending(ctx context.Context) (bool, error) {
 	return m.provider.HasPending(ctx)
+}
+
+// sourceName names a migration: its file, or, for one written in Go, its
+// name in the same style.
+func sourceName(src *goose.Source) string {
+	if src == nil {
+		return ""
+	}
+	if src.Path != "" {
+		return src.Path
+	}
+	if src.Version == riverMigrationVersion {
+		return fmt.Sprintf("%05d_river_jobs (go)", src.Version)
+	}
+	return fmt.Sprintf("%05d (go)", src.Version)
 }

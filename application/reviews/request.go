@@ -2,6 +2,7 @@ package reviews
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -36,10 +37,10 @@ func (s *Service) RequestReview(ctx context.Context, in RequestInput) (r review.
 	if _, err := s.token(ctx, in.UserID); err != nil {
 		return review.Review{}, false, s.publicGitHubError(ctx, in.UserID, err)
 	}
-	if err := s.allowed(ctx, in.UserID, now); err != nil {
-		return review.Review{}, false, err
-	}
 	err = s.Tx.WithinTx(ctx, func(ctx context.Context) error {
+		if err := s.allowed(ctx, in.UserID, now); err != nil {
+			return err
+		}
 		stored, isNew, err := s.Reviews.Create(ctx, r)
 		if err != nil {
 			return err
@@ -50,6 +51,10 @@ func (s *Service) RequestReview(ctx context.Context, in RequestInput) (r review.
 		}
 		return s.Queue.EnqueueReview(ctx, ports.ReviewJob{ReviewID: r.ID, DedupKey: r.DedupKey()})
 	})
+	var limited *domain.RateLimitedError
+	if errors.As(err, &limited) {
+		return review.Review{}, false, err
+	}
 	if err != nil {
 		return review.Review{}, false, fmt.Errorf("queue review: %w", err)
 	}
@@ -57,7 +62,9 @@ func (s *Service) RequestReview(ctx context.Context, in RequestInput) (r review.
 }
 
 // allowed applies the per-learner daily limit (UTC days, like the token
-// quota).
+// quota). Called inside the request's transaction: the count holds the
+// learner's concurrent requests back until this one is stored. At the
+// limit, a request is refused even when an identical one is pending.
 func (s *Service) allowed(ctx context.Context, userID string, now time.Time) error {
 	if s.cfg.PerDay == 0 {
 		return &domain.RateLimitedError{RetryAfter: 24 * time.Hour, Reason: "code reviews are turned off"}

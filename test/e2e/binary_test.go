@@ -107,10 +107,15 @@ func TestMigrateCommands(t *testing.T) {
 	require.NoError(t, err)
 	sort.Strings(names)
 	newest := names[len(names)-1]
-	assert.Contains(t, run("migrate", "up"), "applied "+newest)
+	up := run("migrate", "up")
+	assert.Contains(t, up, "applied "+newest)
+	assert.Contains(t, up, "applied 00007_river_jobs (go)", "River's job tables come with the migrations")
 	assert.NotContains(t, run("migrate", "status"), "pending")
-	assert.Contains(t, run("migrate", "down"), "rolled back "+newest)
+	// The newest migration is River's (written in Go), then the SQL files.
+	assert.Contains(t, run("migrate", "down"), "rolled back 00007_river_jobs (go)")
 	assert.Contains(t, run("migrate", "status"), "pending")
+	assert.Contains(t, run("migrate", "down"), "rolled back "+newest)
+	assert.Contains(t, run("migrate", "up"), "applied 00007_river_jobs (go)", "and up again")
 }
 
 // TestServeMigratesAnswersAndStopsCleanly starts the server on a fresh
