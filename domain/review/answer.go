@@ -176,6 +176,9 @@ func checkFinding(f Finding, sent map[string]int) (Finding, bool) {
 
 // clip trims a text and cuts it to max runes, marking the cut.
 func clip(s string, max int) string {
+	// NUL and broken UTF-8 cannot be stored (Postgres text and jsonb
+	// refuse them) and mean nothing to the learner.
+	s = strings.ToValidUTF8(strings.ReplaceAll(s, "\x00", ""), "\uFFFD")
 	s = strings.TrimSpace(s)
 	if utf8.RuneCountInString(s) <= max {
 		return s
