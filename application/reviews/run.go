@@ -26,6 +26,7 @@ const (
 	FailPullNotFound  = "pull_request_not_found"
 	FailQuota         = "quota_exceeded"
 	FailAIUnavailable = "ai_unavailable"
+	FailAIRefused     = "ai_refused"
 	FailUnavailable   = "github_unavailable"
 	FailInternal      = "internal"
 )
@@ -90,6 +91,11 @@ func (s *Service) settleFailure(ctx context.Context, r review.Review, link revie
 		code, reason = FailQuota, fmt.Sprintf("Your daily AI budget is used up; it renews at %s UTC.", quota.ResetAt.UTC().Format("15:04"))
 	case errors.As(err, &lerr) && lerr.Kind == llm.ErrNotConfigured:
 		code, reason = FailAIUnavailable, "Code reviews need an AI provider, and none is configured on this server."
+	case errors.As(err, &lerr) && lerr.Kind == llm.ErrContentFiltered:
+		code, reason = FailAIRefused, "The AI provider refused to review this code (its content filter); nothing was reviewed."
+	case errors.As(err, &lerr) && (lerr.Kind == llm.ErrContextTooLong || lerr.Kind == llm.ErrInvalidRequest):
+		s.Log.Error("review request refused by the model", "review_id", r.ID, "error", err)
+		code, reason = FailInternal, "The review could not be completed because of an error on our side; please ask for it again."
 	case !final:
 		s.Log.Warn("review run failed; it will be retried", "review_id", r.ID, "error", err)
 		return err
