@@ -102,6 +102,9 @@ func (e *ValidationError) OrNil() error {
 type RateLimitedError struct {
 	RetryAfter time.Duration
 	Reason     string
+	// Public marks Reason as written for the learner (shown as the error's
+	// message); otherwise it is for logs only.
+	Public bool
 }
 
 func (e *RateLimitedError) Error() string {

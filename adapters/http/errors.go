@@ -118,7 +118,11 @@ func classify(err error) classified {
 		}
 		return classified{status: http.StatusUnprocessableEntity, code: unpr.Code, message: unpr.Msg, details: details}
 	case errors.As(err, &rl):
-		return classified{status: http.StatusTooManyRequests, code: "rate_limited", message: "too many requests, slow down", retryAfter: rl.RetryAfter}
+		msg := "too many requests, slow down"
+		if rl.Public && rl.Reason != "" {
+			msg = rl.Reason
+		}
+		return classified{status: http.StatusTooManyRequests, code: "rate_limited", message: msg, retryAfter: rl.RetryAfter}
 	case errors.As(err, &quota):
 		return classified{status: http.StatusTooManyRequests, code: "quota_exceeded", message: "your quota is used up until it resets", retryAfter: time.Until(quota.ResetAt)}
 	case errors.Is(err, domain.ErrNotFound):

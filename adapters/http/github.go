@@ -144,7 +144,7 @@ type reviewFailureResponse struct {
 	Message string `json:"message"`
 }
 
-// reviewResponse is a whole review; the list leaves out the file lists
+// reviewResponse is a review as lists answer it: without the file lists
 // (a large repository's skipped files run into the thousands).
 type reviewResponse struct {
 	ID                 string                 `json:"id"`
@@ -158,8 +158,6 @@ type reviewResponse struct {
 	Findings           []findingResponse      `json:"findings"`
 	PracticeTopics     []string               `json:"practice_topics"`
 	SuggestedExercises []string               `json:"suggested_exercises"`
-	ReviewedFiles      []string               `json:"reviewed_files,omitempty"`
-	SkippedFiles       []skippedFileResponse  `json:"skipped_files,omitempty"`
 	ReviewedCount      int                    `json:"reviewed_count"`
 	SkippedCount       int                    `json:"skipped_count"`
 	DroppedFindings    int                    `json:"dropped_findings"`
@@ -170,7 +168,23 @@ type reviewResponse struct {
 	CompletedAt        *string                `json:"completed_at"`
 }
 
-func toReviewResponse(r review.Review, full bool) reviewResponse {
+// fullReviewResponse is a whole review, its file lists included.
+type fullReviewResponse struct {
+	reviewResponse
+	ReviewedFiles []string              `json:"reviewed_files"`
+	SkippedFiles  []skippedFileResponse `json:"skipped_files"`
+}
+
+func toFullReviewResponse(r review.Review) fullReviewResponse {
+	out := fullReviewResponse{reviewResponse: toReviewResponse(r), ReviewedFiles: orEmpty(r.Result.ReviewedFiles),
+		SkippedFiles: make([]skippedFileResponse, 0, len(r.Result.Skipped))}
+	for _, s := range r.Result.Skipped {
+		out.SkippedFiles = append(out.SkippedFiles, skippedFileResponse{Path: s.Path, Reason: string(s.Reason)})
+	}
+	return out
+}
+
+func toReviewResponse(r review.Review) reviewResponse {
 	res := r.Result
 	out := reviewResponse{ID: r.ID, RepositoryID: r.LinkID, Status: string(r.Status), Ref: nullable(r.Ref),
 		CommitSHA: nullable(r.CommitSHA), Strengths: orEmpty(res.Strengths), Findings: make([]findingResponse, 0, len(res.Findings)),
@@ -191,13 +205,6 @@ func toReviewResponse(r review.Review, full bool) reviewResponse {
 	}
 	if r.Status == review.StatusFailed {
 		out.Failure = &reviewFailureResponse{Code: r.FailureCode, Message: r.FailureReason}
-	}
-	if full {
-		out.ReviewedFiles = orEmpty(res.ReviewedFiles)
-		out.SkippedFiles = make([]skippedFileResponse, 0, len(res.Skipped))
-		for _, s := range res.Skipped {
-			out.SkippedFiles = append(out.SkippedFiles, skippedFileResponse{Path: s.Path, Reason: string(s.Reason)})
-		}
 	}
 	return out
 }
@@ -234,7 +241,7 @@ func (h githubHandlers) requestReview(c *fiber.Ctx) error {
 	}
 	c.Set(fiber.HeaderLocation, BasePath+"/github/repositories/"+r.LinkID+"/reviews/"+r.ID)
 	c.Status(fiber.StatusAccepted)
-	return writeJSON(c, toReviewResponse(r, true))
+	return writeJSON(c, toFullReviewResponse(r))
 }
 
 func (h githubHandlers) listReviews(c *fiber.Ctx) error {
@@ -248,7 +255,7 @@ func (h githubHandlers) listReviews(c *fiber.Ctx) error {
 	}
 	out := reviewListResponse{Items: make([]reviewResponse, 0, len(items)), NextCursor: nullable(next)}
 	for _, r := range items {
-		out.Items = append(out.Items, toReviewResponse(r, false))
+		out.Items = append(out.Items, toReviewResponse(r))
 	}
 	return writeJSON(c, out)
 }
@@ -258,5 +265,5 @@ func (h githubHandlers) getReview(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(c, toReviewResponse(r, true))
+	return writeJSON(c, toFullReviewResponse(r))
 }

@@ -35,7 +35,7 @@ func (g *gate) enter(ctx context.Context) (func(), error) {
 	}
 	if g.waiting.Add(1) > g.queue {
 		g.waiting.Add(-1)
-		return nil, &domain.RateLimitedError{RetryAfter: queueRetryAfter, Reason: "the grading queue is full"}
+		return nil, &domain.RateLimitedError{RetryAfter: queueRetryAfter, Reason: "the grading queue is full; try again in a moment", Public: true}
 	}
 	defer g.waiting.Add(-1)
 	select {
@@ -69,7 +69,7 @@ func (l *learnerLocks) try(learnerID string) (func(), bool) {
 	}, true
 }
 
-var errBusy = &domain.RateLimitedError{RetryAfter: 2 * time.Second, Reason: "one grading at a time: your previous submission is still being graded"}
+var errBusy = &domain.RateLimitedError{RetryAfter: 2 * time.Second, Reason: "one grading at a time: your previous submission is still being graded", Public: true}
 
 // grading takes the learner's grading slot (here and across instances)
 // and a worker; the returned function gives both back.

@@ -49,7 +49,7 @@ func (s *Service) Generate(ctx context.Context, in GenerateInput) (GenerateView,
 		return GenerateView{}, fmt.Errorf("generation lock: %w", err)
 	}
 	if !ok {
-		return GenerateView{}, &domain.RateLimitedError{RetryAfter: 10 * time.Second, Reason: "one generation at a time"}
+		return GenerateView{}, &domain.RateLimitedError{RetryAfter: 10 * time.Second, Reason: "one generation at a time", Public: true}
 	}
 	defer func() { _ = lease.Release(context.WithoutCancel(ctx)) }()
 	if err := s.generationAllowed(ctx, in.LearnerID, loc); err != nil {
@@ -114,7 +114,7 @@ func parseGenerate(in GenerateInput) (exercise.GenerateRequest, error) {
 // generationAllowed applies the per-learner daily limit (local days).
 func (s *Service) generationAllowed(ctx context.Context, learnerID string, loc *time.Location) error {
 	if s.cfg.GeneratePerDay == 0 {
-		return &domain.RateLimitedError{RetryAfter: 24 * time.Hour, Reason: "exercise generation is turned off"}
+		return &domain.RateLimitedError{RetryAfter: 24 * time.Hour, Reason: "exercise generation is turned off", Public: true}
 	}
 	now := s.Clock.Now().In(loc)
 	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
@@ -124,7 +124,7 @@ func (s *Service) generationAllowed(ctx context.Context, learnerID string, loc *
 	}
 	if n >= s.cfg.GeneratePerDay {
 		return &domain.RateLimitedError{RetryAfter: start.AddDate(0, 0, 1).Sub(now),
-			Reason: fmt.Sprintf("at most %d generated exercises a day", s.cfg.GeneratePerDay)}
+			Reason: fmt.Sprintf("at most %d generated exercises a day", s.cfg.GeneratePerDay), Public: true}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/language"
@@ -71,8 +72,14 @@ func (s *Service) gatherTree(ctx context.Context, tok string, link review.RepoLi
 		cands = append(cands, review.Candidate{Path: e.Path, Size: e.Size, SHA: e.SHA, Language: review.LanguageOf(e.Path)})
 	}
 	tree.Entries = nil
+	// refused is the smallest file read and then refused for want of room.
+	// The room only shrinks from then on (every chunk exists), so a file at
+	// least as large is skipped unread: without this, a repository whose
+	// budget is spent on a few large files would still download (and
+	// count) most of its other files one by one, only to refuse them.
+	refused := int64(math.MaxInt64)
 	for _, c := range review.Prioritize(cands, langs, recent) {
-		if g.packer.Full() || c.Size/bytesPerTokenBound > int64(g.packer.Room()) {
+		if g.packer.Full() || c.Size >= refused || c.Size/bytesPerTokenBound > int64(g.packer.Room()) {
 			g.skip(c.Path, review.SkipBudget)
 			continue
 		}
@@ -88,17 +95,20 @@ func (s *Service) gatherTree(ctx context.Context, tok string, link review.RepoLi
 		if err != nil {
 			return gathered{}, fmt.Errorf("read %s: %w", c.Path, err)
 		}
-		g.offer(review.File{Path: c.Path, Language: c.Language}, blob, "")
+		if g.offer(review.File{Path: c.Path, Language: c.Language}, blob, "") == review.SkipBudget {
+			refused = min(refused, c.Size)
+		}
 	}
 	return *g, nil
 }
 
-// offer judges a file by its content, redacts it and packs it.
-func (g *gathered) offer(f review.File, content []byte, patch string) {
+// offer judges a file by its content, redacts it and packs it; it answers
+// why the file was skipped ("" when packed).
+func (g *gathered) offer(f review.File, content []byte, patch string) review.SkipReason {
 	if content != nil {
 		if why, skip := review.SkipByContent(content); skip {
 			g.skip(f.Path, why)
-			return
+			return why
 		}
 		text, n := review.Redact(string(content))
 		f.Content = text
@@ -111,7 +121,9 @@ func (g *gathered) offer(f review.File, content []byte, patch string) {
 	}
 	if why, refused := g.packer.Offer(f); refused {
 		g.skip(f.Path, why)
+		return why
 	}
+	return ""
 }
 
 // gatherPull reads a pull request's changed files: each one's patch and

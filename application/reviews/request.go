@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/codementor/codementor/domain"
@@ -30,6 +31,10 @@ func (s *Service) RequestReview(ctx context.Context, in RequestInput) (r review.
 		return review.Review{}, false, err
 	}
 	now := s.Clock.Now()
+	if in.PullNumber == 0 && strings.TrimSpace(in.Ref) == link.DefaultBranch {
+		// The default branch named or not is the same request.
+		in.Ref = ""
+	}
 	r, err = review.NewReview(s.IDs.NewID(), link, in.Ref, in.PullNumber, now)
 	if err != nil {
 		return review.Review{}, false, err
@@ -67,7 +72,7 @@ func (s *Service) RequestReview(ctx context.Context, in RequestInput) (r review.
 // limit, a request is refused even when an identical one is pending.
 func (s *Service) allowed(ctx context.Context, userID string, now time.Time) error {
 	if s.cfg.PerDay == 0 {
-		return &domain.RateLimitedError{RetryAfter: 24 * time.Hour, Reason: "code reviews are turned off"}
+		return &domain.RateLimitedError{RetryAfter: 24 * time.Hour, Reason: "code reviews are turned off on this server", Public: true}
 	}
 	now = now.UTC()
 	start := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
@@ -77,7 +82,7 @@ func (s *Service) allowed(ctx context.Context, userID string, now time.Time) err
 	}
 	if n >= s.cfg.PerDay {
 		return &domain.RateLimitedError{RetryAfter: start.AddDate(0, 0, 1).Sub(now),
-			Reason: fmt.Sprintf("at most %d code reviews a day", s.cfg.PerDay)}
+			Reason: fmt.Sprintf("at most %d code reviews a day (UTC); try again tomorrow", s.cfg.PerDay), Public: true}
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
@@ -29,6 +30,7 @@ const (
 	FailAIRefused     = "ai_refused"
 	FailUnavailable   = "github_unavailable"
 	FailInternal      = "internal"
+	FailTimeout       = "timeout"
 )
 
 // RunReview is a review job's body. It answers nil when the review ended
@@ -59,12 +61,25 @@ func (s *Service) RunReview(ctx context.Context, reviewID string, final bool) er
 		_, err = s.Reviews.Update(ctx, r.ID, func(cur *review.Review) error {
 			return cur.Complete(res, s.Clock.Now())
 		})
-		if errors.Is(err, domain.ErrInvalidTransition) {
+		if endedElsewhere(err) {
 			return nil
 		}
 		return err
 	}
+	if errors.Is(err, errEnded) {
+		return nil
+	}
 	return s.settleFailure(ctx, r, link, err, final)
+}
+
+// errEnded: the review ended while this run worked (deleted with its
+// link, or finished by a duplicate delivery); nothing is left to do.
+var errEnded = errors.New("the review ended elsewhere")
+
+// endedElsewhere says whether a review's update failed because the review
+// is gone or no longer active.
+func endedElsewhere(err error) bool {
+	return errors.Is(err, domain.ErrInvalidTransition) || errors.Is(err, domain.ErrNotFound)
 }
 
 // settleFailure decides what a failed run means: wait, retry, or a
@@ -78,8 +93,17 @@ func (s *Service) settleFailure(ctx context.Context, r review.Review, link revie
 	switch {
 	case errors.As(err, &rl):
 		return err
-	case ctx.Err() != nil:
+	case ctx.Err() != nil && !(final && errors.Is(ctx.Err(), context.DeadlineExceeded)):
+		// Shutdown (River runs the job again) or a timed-out attempt that
+		// is not the last (retried).
 		return err
+	case ctx.Err() != nil:
+		// The last attempt ran out of REVIEW_JOB_TIMEOUT: record it, on a
+		// context of its own, or the review would stay pending forever.
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+		defer cancel()
+		code, reason = FailTimeout, "The review took too long and was stopped; a smaller pull request or ref may work better."
 	case errors.As(err, &f):
 		code, reason = f.code, f.reason
 	case errors.Is(err, review.ErrNotConnected):
@@ -162,6 +186,9 @@ func (s *Service) run(ctx context.Context, r *review.Review, link review.RepoLin
 	started, err := s.Reviews.Update(ctx, r.ID, func(cur *review.Review) error {
 		return cur.Start(target.CommitSHA, s.Clock.Now())
 	})
+	if endedElsewhere(err) {
+		return review.Result{}, errEnded
+	}
 	if err != nil {
 		return review.Result{}, fmt.Errorf("start review: %w", err)
 	}

@@ -190,7 +190,7 @@ func (s *Service) publicGitHubError(ctx context.Context, userID string, err erro
 		return ErrReauthorize
 	case errors.As(err, &rl):
 		wait := max(rl.RetryAt.Sub(s.Clock.Now()), time.Second)
-		return &domain.RateLimitedError{RetryAfter: wait, Reason: "GitHub's rate limit for your account is spent"}
+		return &domain.RateLimitedError{RetryAfter: wait, Reason: "GitHub's rate limit for your account is spent; try again when it resets", Public: true}
 	case errors.Is(err, domain.ErrUnavailable):
 		return ErrGitHubUnavailable
 	}

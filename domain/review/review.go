@@ -180,8 +180,9 @@ type Review struct {
 	Result     Result
 	// FailureReason is written for the learner.
 	FailureReason string
-	// FailureCode is a stable word: github_reauthorization_required,
-	// repository_gone, quota_exceeded, llm_unavailable, internal ...
+	// FailureCode is a stable word (application/reviews lists them):
+	// github_reauthorization_required, repository_gone, quota_exceeded,
+	// ai_unavailable, timeout, internal ...
 	FailureCode string
 	Attempts    int
 	CreatedAt   time.Time
