@@ -163,7 +163,11 @@ func (s *Service) Complete(ctx context.Context, req llm.Request) (llm.Response, 
 	return resp, err
 }
 
-// Stream makes a metered streamed call. The quota is settled and the
+// Stream makes a metered streamed call. The quota reservation (a database
+// round trip) runs while the upstream request is on its way, not before
+// it: both are on the path to the first token. No event is passed on
+// before the reservation holds: a refused one cancels the upstream request
+// and Stream answers the QuotaExceededError. The quota is settled and the
 // accounting line written when the stream ends, fails or is closed.
 func (s *Service) Stream(ctx context.Context, req llm.Request) (ports.Stream, error) {
 	if !s.LLM.Configured() {
@@ -172,27 +176,47 @@ func (s *Service) Stream(ctx context.Context, req llm.Request) (ports.Stream, er
 	if err := req.Validate(); err != nil {
 		return nil, err
 	}
-	r, err := s.reserve(ctx, req)
-	if err != nil {
-		return nil, err
+	uctx, cancel := context.WithCancel(ctx)
+	type reserved struct {
+		r   reservation
+		err error
 	}
+	rc := make(chan reserved, 1)
+	go func() {
+		r, err := s.reserve(ctx, req)
+		if err != nil {
+			cancel() // the upstream request, wherever it is
+		}
+		rc <- reserved{r, err}
+	}()
 	start := time.Now()
-	st, err := s.LLM.Stream(ctx, req)
+	st, err := s.LLM.Stream(uctx, req)
+	res := <-rc
+	if res.err != nil {
+		cancel()
+		if err == nil {
+			_ = st.Close() // unread: not one token reaches an over-quota learner
+		}
+		return nil, res.err
+	}
+	r := res.r
 	if err != nil {
+		cancel()
 		s.settle(ctx, req, r, "", req.Model, llm.Usage{}, time.Since(start), err)
 		return nil, err
 	}
-	return &meteredStream{s: s, ctx: ctx, req: req, r: r, start: start, inner: st}, nil
+	return &meteredStream{s: s, ctx: ctx, cancel: cancel, req: req, r: r, start: start, inner: st}, nil
 }
 
 // meteredStream passes events through and settles once at the end.
 type meteredStream struct {
-	s     *Service
-	ctx   context.Context
-	req   llm.Request
-	r     reservation
-	start time.Time
-	inner ports.Stream
+	s      *Service
+	ctx    context.Context
+	cancel context.CancelFunc // the upstream request's context
+	req    llm.Request
+	r      reservation
+	start  time.Time
+	inner  ports.Stream
 
 	once  sync.Once
 	usage llm.Usage
@@ -224,6 +248,7 @@ func (m *meteredStream) Close() error {
 
 func (m *meteredStream) finish(callErr error) {
 	m.once.Do(func() {
+		defer m.cancel()
 		u := m.usage
 		if u.Total() == 0 && m.text.Len() > 0 {
 			// The stream ended before the provider's usage event: estimate,

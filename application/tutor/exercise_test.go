@@ -137,27 +137,85 @@ func TestExerciseAnswerGivingTheSolutionAwayIsCutUntilSolved(t *testing.T) {
 
 func TestExerciseStreamedAnswerIsCutUntilSolved(t *testing.T) {
 	t.Parallel()
-	f, l, svc, _ := withLLM(t)
+	f, l, svc, log := withLLM(t)
 	me := register(t, f)
 	exs := f.Exercises(t)
 	e := find(t, exs, me, language.Python, "second-largest")
-	giveaway := "Here you go:\n\n```python\n" + e.Solution() + "\n```\n"
-	// Split the answer into a few deltas.
+	giveaway := "Here you go:\n\n```python\n" + e.Solution() + "\n```\n\nIt keeps the two largest values."
+	// Stream it the way a model does: a few characters at a time.
 	var chunks []string
 	for rest := giveaway; rest != ""; {
-		n := min(40, len(rest))
+		n := min(4, len(rest))
 		chunks, rest = append(chunks, rest[:n]), rest[n:]
 	}
-	l.Plan(newPlan(chunks...))
+	p := l.Plan(newPlan(chunks...))
 
 	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, ExerciseID: e.ID(), Message: "Code please."})
 	require.NoError(t, err)
 	sub := svc.Subscribe(g.Stream, "")
 	defer sub.Close()
 	evs := drain(t, sub, 5*time.Second)
-	assert.Equal(t, "done", evs[len(evs)-1].Type)
+	require.Equal(t, "done", evs[len(evs)-1].Type, "events: %v", types(evs))
+	assert.Equal(t, "usage", evs[len(evs)-2].Type)
+
+	// No delta carries the solution, nor do they together.
+	shown := deltaText(t, evs)
+	for _, ev := range evs {
+		for _, line := range solutionLines {
+			assert.NotContains(t, string(ev.Data), line)
+		}
+	}
+	for _, line := range solutionLines {
+		assert.NotContains(t, shown, line)
+	}
+	assert.True(t, exercise.CheckNoSolution(shown, e.Solution()).OK, "shown: %q", shown)
+	assert.True(t, strings.HasPrefix(shown, "Here you go:\n\n```python\n"), "the answer up to the solution is shown: %q", shown)
+	assert.Contains(t, shown, chat.WithheldNote)
+	assert.NotContains(t, shown, "It keeps the two largest values.", "the answer stopped at the solution")
+
+	// The model was stopped rather than left to generate the rest.
+	assert.True(t, p.closed.Load())
+	assert.False(t, p.finished.Load())
+	assert.Less(t, p.sent.Load(), int64(len(chunks)))
+
+	// Stored and replayed: the same cut answer.
 	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
 	assert.Equal(t, chat.StatusComplete, m.Status)
-	assert.True(t, exercise.CheckNoSolution(m.Content, e.Solution()).OK, "stored: %q", m.Content)
-	assert.NotContains(t, m.Content, solutionLines[0])
+	assert.Equal(t, shown, m.Content)
+	assert.Equal(t, "stop", m.FinishReason)
+	assert.Positive(t, m.Usage.CompletionTokens, "estimated when the model was stopped")
+	logged, err := log.Read(ctx, g.Stream, "", 0)
+	require.NoError(t, err)
+	assert.Equal(t, shown, deltaText(t, logged))
+
+	// A whole answer is cut the same way.
+	l.Answer(giveaway)
+	r, err := svc.Send(ctx, tutor.SendInput{LearnerID: me, ExerciseID: e.ID(), Message: "Code please, again."})
+	require.NoError(t, err)
+	assert.Equal(t, shown, r.Message.Content)
+}
+
+// An answer about an unsolved exercise that is not a solution streams as
+// it comes: the guard holds nothing back.
+func TestExerciseStreamedHintIsUnchanged(t *testing.T) {
+	t.Parallel()
+	f, l, svc, _ := withLLM(t)
+	me := register(t, f)
+	e := find(t, f.Exercises(t), me, language.Python, "second-largest")
+	p := l.Plan(newPlan("What ", "happens ", "with ", "duplicates? ", "Try:\n", "```python\n", "print(sorted([3, 3, 1]))\n", "```\n", "What do you see?"))
+	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, ExerciseID: e.ID(), Message: "Hint?"})
+	require.NoError(t, err)
+	sub := svc.Subscribe(g.Stream, "")
+	defer sub.Close()
+	evs := drain(t, sub, 5*time.Second)
+	var deltas []string
+	for _, ev := range evs {
+		if ev.Type == "delta" {
+			deltas = append(deltas, payload(t, ev)["text"].(string))
+		}
+	}
+	assert.Equal(t, p.chunks, deltas, "one delta per model delta, unchanged")
+	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
+	assert.Equal(t, p.text(), m.Content)
+	assert.True(t, p.finished.Load())
 }

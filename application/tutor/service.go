@@ -134,6 +134,7 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		return nil, llm.NotConfigured
 	}
 	// The rate limit, the generation place and the reads the prompt needs
+	// (the learner's; the conversation's, then its exercise's and history)
 	// are independent round trips: run them at once, on the path to the
 	// first token.
 	var (
@@ -147,8 +148,14 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		system            string
 		history           []chat.Message
 		readErr           error
+		who               chat.Learner
+		whoErr            error
 	)
-	wg.Add(3)
+	wg.Add(4)
+	go func() {
+		defer wg.Done()
+		who, whoErr = s.learnerOf(ctx, in.LearnerID)
+	}()
 	go func() {
 		defer wg.Done()
 		allowed, limitErr = s.Limiter.Allow(ctx, "chat:"+in.LearnerID, s.cfg.MessagesPerMinute, time.Minute)
@@ -165,9 +172,6 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		if ex, readErr = s.exerciseContext(ctx, in.LearnerID, conv.ExerciseID); readErr != nil {
 			return
 		}
-		if system, readErr = s.systemPrompt(ctx, in.LearnerID, ex); readErr != nil {
-			return
-		}
 		if !isNew {
 			if history, readErr = s.Messages.Recent(ctx, conv.ID, s.cfg.HistoryTurns); readErr != nil {
 				readErr = fmt.Errorf("load history: %w", readErr)
@@ -175,6 +179,12 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		}
 	}()
 	wg.Wait()
+	if readErr == nil {
+		readErr = whoErr
+	}
+	if readErr == nil {
+		system = chat.SystemPrompt(who, ex)
+	}
 	if slotErr == nil {
 		slot = sync.OnceFunc(slot)
 	} else {
@@ -186,7 +196,7 @@ func (s *Service) prepare(ctx context.Context, in SendInput) (*turn, error) {
 		return nil, fmt.Errorf("chat rate limit: %w", limitErr)
 	case !allowed.Allowed:
 		slot()
-		return nil, &domain.RateLimitedError{RetryAfter: allowed.RetryAfter, Reason: "too many messages"}
+		return nil, &domain.RateLimitedError{RetryAfter: allowed.RetryAfter, Reason: "too many messages, slow down", Public: true}
 	case readErr != nil:
 		slot()
 		return nil, readErr
@@ -266,10 +276,11 @@ func (s *Service) storeUser(ctx context.Context, t *turn, pending *chat.Message)
 	return nil
 }
 
-func (s *Service) systemPrompt(ctx context.Context, learnerID string, ex *chat.ExerciseContext) (string, error) {
+// learnerOf reads what the system prompt says of the learner.
+func (s *Service) learnerOf(ctx context.Context, learnerID string) (chat.Learner, error) {
 	u, err := s.Users.GetByID(ctx, learnerID)
 	if err != nil {
-		return "", fmt.Errorf("load learner: %w", err)
+		return chat.Learner{}, fmt.Errorf("load learner: %w", err)
 	}
 	prefs := learner.DefaultPreferences()
 	p, err := s.Profiles.Get(ctx, learnerID)
@@ -277,10 +288,10 @@ func (s *Service) systemPrompt(ctx context.Context, learnerID string, ex *chat.E
 	case err == nil:
 		prefs = p.Preferences()
 	case !errors.Is(err, domain.ErrNotFound):
-		return "", fmt.Errorf("load profile: %w", err)
+		return chat.Learner{}, fmt.Errorf("load profile: %w", err)
 	}
-	return chat.SystemPrompt(chat.Learner{SkillLevel: prefs.SkillLevel, Languages: prefs.Languages, Style: prefs.TutorStyle,
-		DisplayName: u.Snapshot().DisplayName}, ex), nil
+	return chat.Learner{SkillLevel: prefs.SkillLevel, Languages: prefs.Languages, Style: prefs.TutorStyle,
+		DisplayName: u.Snapshot().DisplayName}, nil
 }
 
 // exerciseContext gathers what the tutor may know of the exercise: never

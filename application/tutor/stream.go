@@ -162,7 +162,10 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 	defer r.t.release()
 	defer r.cancel()
 	s.watchdog.add(r)
-	var text strings.Builder
+	// The no-solution check runs on the text as it comes: what is shown,
+	// replayed and stored is the guard's output, never the raw answer.
+	guard := chat.NewStreamGuard(r.t.ex)
+	var raw strings.Builder // the model's text, for a usage estimate when the guard stops it
 	var usage llm.Usage
 	finish := ""
 	for {
@@ -175,27 +178,44 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 		}
 		switch ev.Kind {
 		case llm.EventDelta:
-			text.WriteString(ev.Text)
-			r.emit("delta", map[string]string{"text": ev.Text}, false)
+			if guard.Active() {
+				raw.WriteString(ev.Text)
+			}
+			if out := guard.Feed(ev.Text); out != "" {
+				r.emit("delta", map[string]string{"text": out}, false)
+			}
 		case llm.EventUsage:
 			usage = ev.Usage
 		case llm.EventDone:
 			finish = string(ev.FinishReason)
+		}
+		if guard.Stopped() {
+			// The rest would give the solution away: stop generating it.
+			finish = string(llm.FinishStop)
+			if usage.Total() == 0 {
+				usage = llm.Usage{PromptTokens: s.Tokens.CountMessages(r.t.req.Model, r.t.req.System, r.t.req.Messages),
+					CompletionTokens: s.Tokens.Count(r.t.req.Model, raw.String())}
+			}
+			break
 		}
 		ev, err = r.st.Recv()
 	}
 	s.watchdog.remove(r)
 	_ = r.st.Close()
 	m := r.m
-	m.Usage, m.Latency, m.FinishReason = usage, time.Since(r.start), finish
+	m.Latency = time.Since(r.start)
 	if info, ok := r.st.(ports.StreamInfo); ok {
 		m.Provider, m.Model = info.Provider(), info.Model()
 	}
-	m.Content = text.String()
+	if err == nil {
+		if tail := guard.Finish(); tail != "" {
+			r.emit("delta", map[string]string{"text": tail}, false)
+		}
+	}
+	m.Usage, m.FinishReason, m.Content = usage, finish, guard.Text()
 	switch {
 	case err == nil:
 		m.Status = chat.StatusComplete
-		m.Content, _ = chat.CheckAnswer(m.Content, r.t.ex)
 	case r.abandoned.Load() || llm.KindOf(err) == llm.ErrCanceled:
 		m.Status, m.FinishReason = chat.StatusInterrupted, "interrupted"
 	default:

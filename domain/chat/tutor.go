@@ -195,22 +195,21 @@ func SanitizeDisplayName(name string) string {
 	return strings.TrimSpace(out)
 }
 
-// CheckAnswer applies the no-solution check to a tutor's answer about an
-// exercise the learner has not solved: long code blocks are cut (with a
-// note), and an answer that still gives the solution away is replaced by a
-// Socratic nudge. Otherwise the answer is returned unchanged.
+// CheckAnswer applies the no-solution check to a whole answer about an
+// exercise the learner has not solved, exactly as a StreamGuard does to a
+// streamed one (so both routes store the same answer): a code block is cut
+// after exercise.MaxCodeLines lines, and the answer stops, with a note,
+// before the text that would give too much of the reference solution away
+// (SolutionNudge when nothing came before it). Otherwise the answer is
+// returned unchanged.
 func CheckAnswer(answer string, ex *ExerciseContext) (text string, changed bool) {
-	if ex == nil || ex.Solved {
+	g := NewStreamGuard(ex)
+	if !g.Active() {
 		return answer, false
 	}
-	if exercise.CheckNoSolution(answer, ex.Reference).OK {
-		return answer, false
-	}
-	cut := strings.TrimRight(exercise.CutCode(answer), " \n") + "\n\n" + WithheldNote
-	if exercise.CheckNoSolution(cut, ex.Reference).OK {
-		return cut, true
-	}
-	return SolutionNudge, true
+	g.Feed(answer)
+	g.Finish()
+	return g.Text(), g.Changed()
 }
 
 // tagRe finds anything that could open or close one of the data blocks of

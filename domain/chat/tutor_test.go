@@ -263,10 +263,11 @@ func TestCheckAnswer(t *testing.T) {
 		wantContain []string
 	}{
 		{name: "unsolved, fenced full solution", answer: fullSolution, ex: twoSum(false), changed: true,
-			wantContain: []string{"Here you go:", "code removed", chat.WithheldNote, "This runs in O(n)."}},
+			wantContain: []string{"Here you go:", "```python\ndef two_sum(nums, target):", chat.WithheldNote}},
 		{name: "unsolved, long unrelated block", answer: longUnrelated, ex: twoSum(false), changed: true,
-			wantContain: []string{"For example:", "What do you notice?", chat.WithheldNote}},
-		{name: "unsolved, prose solution", answer: prose, ex: twoSum(false), changed: true, nudge: true},
+			wantContain: []string{"For example:", "d = 4\n```\n" + chat.CodeRemovedNote, "What do you notice?", chat.WithheldNote}},
+		{name: "unsolved, prose solution", answer: prose, ex: twoSum(false), changed: true,
+			wantContain: []string{"Just write def two_sum(nums, target):", chat.WithheldNote}},
 		{name: "unsolved, a hint", answer: hint, ex: twoSum(false)},
 		{name: "solved, full solution", answer: fullSolution, ex: twoSum(true)},
 		{name: "solved, prose", answer: prose, ex: twoSum(true)},

@@ -12,6 +12,9 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/codementor/codementor/adapters/catalog"
+	"github.com/codementor/codementor/domain/exercise"
+	"github.com/codementor/codementor/domain/language"
 	"github.com/codementor/codementor/test/fakes/anthropicserver"
 	"github.com/codementor/codementor/test/fakes/openaiserver"
 )
@@ -264,6 +267,78 @@ func TestChatStreamsStoresAndResumes(t *testing.T) {
 	r = c.do("DELETE", "/api/v1/chat/conversations/"+conv, nil, tok)
 	assert.Equal(t, http.StatusNoContent, r.status)
 	assert.Equal(t, http.StatusNotFound, c.do("GET", "/api/v1/chat/conversations/"+conv, nil, tok).status)
+}
+
+// TestChatStreamWithholdsTheSolution: a model that streams the reference
+// solution of an exercise the learner has not solved is stopped at it: no
+// delta carries it, the upstream request is cancelled, and the stored
+// answer is exactly what was shown; a whole answer is cut the same way.
+func TestChatStreamWithholdsTheSolution(t *testing.T) {
+	t.Parallel()
+	oa := openaiserver.New(t, openaiserver.Config{APIKey: "sk-test"})
+	a := startServer(t, "OPENAI_API_KEY=sk-test", "OPENAI_BASE_URL="+oa.URL())
+	c := newAPI(t, a.base)
+	tok := learner(t, c, "withheld@example.com", "python")
+	id := catalog.ID(language.Python, "second-largest")
+	exs, err := catalog.Curated(time.Now())
+	require.NoError(t, err)
+	var solution string
+	for _, e := range exs {
+		if e.ID() == id {
+			solution = e.Solution()
+		}
+	}
+	require.NotEmpty(t, solution)
+	giveaway := "Here you go:\n\n```python\n" + solution + "\n```\n\nIt keeps the two largest values."
+	var chunks []string
+	for rest := giveaway; rest != ""; {
+		n := min(5, len(rest))
+		chunks, rest = append(chunks, rest[:n]), rest[n:]
+	}
+	oa.Enqueue(openaiserver.Reply{Text: giveaway, Chunks: chunks, ChunkDelay: 5 * time.Millisecond})
+
+	s, res := openSSE(t, "POST", a.base+"/api/v1/chat/stream", tok,
+		chatBody(t, map[string]any{"message": "Just give me the code.", "exercise_id": id}), nil)
+	require.NotNil(t, s, "status %d", res.StatusCode)
+	var shown strings.Builder
+	var conv, endType string
+	for {
+		ev, ok := s.next(t)
+		if !ok {
+			break
+		}
+		switch ev.typ {
+		case "meta":
+			conv = ev.data["conversation_id"].(string)
+		case "delta":
+			d := ev.data["text"].(string)
+			assert.NotContains(t, d, "largest, second = n, largest")
+			shown.WriteString(d)
+		}
+		endType = ev.typ
+	}
+	s.close()
+	assert.Equal(t, "done", endType)
+	assert.True(t, exercise.CheckNoSolution(shown.String(), solution).OK, "shown: %q", shown.String())
+	assert.NotContains(t, shown.String(), "largest, second = n, largest")
+	assert.NotContains(t, shown.String(), "It keeps the two largest values.")
+	select {
+	case <-oa.Canceled():
+	case <-time.After(5 * time.Second):
+		t.Error("the model was left generating the solution")
+	}
+
+	r := c.do("GET", "/api/v1/chat/conversations/"+conv, nil, tok)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	msgs := r.body["messages"].([]any)
+	require.Len(t, msgs, 2)
+	assert.Equal(t, shown.String(), msgs[1].(map[string]any)["content"], "stored as shown")
+	assert.Equal(t, "complete", msgs[1].(map[string]any)["status"])
+
+	oa.Enqueue(openaiserver.Reply{Text: giveaway})
+	r = c.do("POST", "/api/v1/chat/message", map[string]any{"conversation_id": conv, "message": "Please, the code."}, tok)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	assert.Equal(t, shown.String(), r.body["message"].(map[string]any)["content"], "a whole answer is cut the same way")
 }
 
 // sharedEnv is the database and Redis of a running server, for a second

@@ -14,6 +14,7 @@
 package tokenizer
 
 import (
+	"crypto/sha256"
 	"fmt"
 	"math"
 	"strings"
@@ -94,6 +95,7 @@ var _ ports.TokenCounter = (*Counter)(nil)
 type Counter struct {
 	o200k  *tiktoken.Tiktoken
 	cl100k *tiktoken.Tiktoken
+	memo   memo
 }
 
 var (
@@ -240,10 +242,10 @@ func (c *Counter) CountMessages(model string, system string, msgs []llm.Message)
 func (c *Counter) conversation(enc *tiktoken.Tiktoken, system string, msgs []llm.Message) int {
 	n := TokensReplyPrime
 	if system != "" {
-		n += TokensPerMessage + count(enc, string(llm.RoleSystem)) + count(enc, system)
+		n += TokensPerMessage + count(enc, string(llm.RoleSystem)) + c.count(enc, system)
 	}
 	for _, m := range msgs {
-		n += TokensPerMessage + count(enc, string(m.Role)) + count(enc, m.Content)
+		n += TokensPerMessage + count(enc, string(m.Role)) + c.count(enc, m.Content)
 	}
 	return n
 }
@@ -251,10 +253,10 @@ func (c *Counter) conversation(enc *tiktoken.Tiktoken, system string, msgs []llm
 func (c *Counter) countMax(p profile, text string) int {
 	n := 0
 	if p.o200k {
-		n = count(c.o200k, text)
+		n = c.count(c.o200k, text)
 	}
 	if p.cl100k {
-		n = max(n, count(c.cl100k, text))
+		n = max(n, c.count(c.cl100k, text))
 	}
 	return n
 }
@@ -270,6 +272,47 @@ func scale(n int, factor float64) int {
 // count encodes text as ordinary text (a special token's spelling in a
 // prompt is text to the API, not a control token), in parts when it is
 // pathological or very large (see maxRun).
+// memo remembers the counts of long texts: the same system prompt and
+// history are counted on every turn (by the tutor's window and again by the
+// quota reservation), and counting a few thousand tokens costs about a
+// millisecond on the path to the first token. Bounded: it starts over when
+// full.
+type memo struct {
+	mu     sync.Mutex
+	counts map[memoKey]int
+}
+
+type memoKey struct {
+	enc  *tiktoken.Tiktoken
+	hash [32]byte
+}
+
+const (
+	memoMinBytes = 512
+	memoMax      = 20_000
+)
+
+func (c *Counter) count(enc *tiktoken.Tiktoken, text string) int {
+	if len(text) < memoMinBytes {
+		return count(enc, text)
+	}
+	key := memoKey{enc: enc, hash: sha256.Sum256([]byte(text))}
+	c.memo.mu.Lock()
+	n, ok := c.memo.counts[key]
+	c.memo.mu.Unlock()
+	if ok {
+		return n
+	}
+	n = count(enc, text)
+	c.memo.mu.Lock()
+	if c.memo.counts == nil || len(c.memo.counts) >= memoMax {
+		c.memo.counts = map[memoKey]int{}
+	}
+	c.memo.counts[key] = n
+	c.memo.mu.Unlock()
+	return n
+}
+
 func count(enc *tiktoken.Tiktoken, text string) (n int) {
 	if text == "" {
 		return 0

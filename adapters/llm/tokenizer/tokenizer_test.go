@@ -686,3 +686,27 @@ func TestLazyCountsLikeTheCounter(t *testing.T) {
 	msgs := []llm.Message{{Role: llm.RoleUser, Content: text}}
 	assert.Equal(t, c.CountMessages("claude-sonnet-4-5", "be brief", msgs), tokenizer.Lazy{}.CountMessages("claude-sonnet-4-5", "be brief", msgs))
 }
+
+// Long texts are remembered: counting them again answers the same, for
+// each encoding, and concurrent use is safe.
+func TestLongTextsAreCountedOnce(t *testing.T) {
+	t.Parallel()
+	c, o200k, _ := newCounter(t)
+	long := strings.Repeat("The tutor asks a question about loops and slices. ", 40)
+	want := c.Count("claude-sonnet-4-5", long) // both encodings and a factor
+	require.Positive(t, want)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for range 20 {
+				assert.Equal(t, want, c.Count("claude-sonnet-4-5", long))
+				assert.Equal(t, len(o200k.EncodeOrdinary(long)), c.Count("gpt-4.1-mini", long))
+			}
+		}()
+	}
+	wg.Wait()
+	other := long + "And one more sentence."
+	assert.NotEqual(t, c.Count("gpt-4.1-mini", long), c.Count("gpt-4.1-mini", other), "a different text is counted afresh")
+}
