@@ -518,10 +518,11 @@ func TestStreamStalled(t *testing.T) {
 
 func TestPingsKeepAStreamAlive(t *testing.T) {
 	t.Parallel()
-	// Deltas come every 400ms, longer than the idle timeout, but pings
-	// every 100ms show the server is alive.
-	srv, p := setup(t, anthropicserver.Config{DeltaDelay: 400 * time.Millisecond, PingInterval: 100 * time.Millisecond},
-		func(o *anthropic.Options) { o.StreamIdleTimeout = 250 * time.Millisecond })
+	// Deltas come every 900ms, longer than the idle timeout, but pings
+	// every 100ms show the server is alive. (The margins leave room for a
+	// busy machine's scheduling delays.)
+	srv, p := setup(t, anthropicserver.Config{DeltaDelay: 900 * time.Millisecond, PingInterval: 100 * time.Millisecond},
+		func(o *anthropic.Options) { o.StreamIdleTimeout = 600 * time.Millisecond })
 	srv.SetReply(anthropicserver.Reply{Text: "slow but steady"})
 	s, err := p.Stream(context.Background(), ask("hi"))
 	require.NoError(t, err)
