@@ -287,14 +287,14 @@ func (c *Client) Tree(ctx context.Context, token, owner, name, commitSHA string)
 		return ports.GitHubTree{}, err
 	}
 	w := &treeWalk{call: k, owner: owner, name: name, maxEntries: c.opts.MaxTreeEntries, requests: c.opts.MaxTreeRequests}
-	t, _, err := k.gc.Git.GetTree(ctx, owner, name, commitSHA, true)
+	t, err := getTree(ctx, k.gc, owner, name, commitSHA, true)
 	if err != nil {
 		return ports.GitHubTree{}, k.fail(err)
 	}
-	if !t.GetTruncated() {
+	if !t.Truncated {
 		w.addBlobs("", t.Entries)
 	} else {
-		root, _, err := k.gc.Git.GetTree(ctx, owner, name, commitSHA, false)
+		root, err := getTree(ctx, k.gc, owner, name, commitSHA, false)
 		if err != nil {
 			return ports.GitHubTree{}, k.fail(err)
 		}
@@ -316,37 +316,35 @@ type treeWalk struct {
 
 // addBlobs keeps the blobs of a listing (trees and submodule commits are
 // left out), up to maxEntries.
-func (w *treeWalk) addBlobs(prefix string, entries []*gh.TreeEntry) {
+func (w *treeWalk) addBlobs(prefix string, entries []treeEntry) {
 	for _, e := range entries {
-		if e.GetType() != "blob" {
+		if e.Type != "blob" {
 			continue
 		}
 		if len(w.entries) >= w.maxEntries {
 			w.incomplete = true
 			return
 		}
-		w.entries = append(w.entries, ports.GitHubTreeEntry{
-			Path: prefix + e.GetPath(), SHA: e.GetSHA(), Size: int64(e.GetSize()), Mode: e.GetMode(),
-		})
+		w.entries = append(w.entries, ports.GitHubTreeEntry{Path: prefix + e.Path, SHA: e.SHA, Size: e.Size, Mode: e.Mode})
 	}
 }
 
 // level adds one non-recursive listing, descending into its sub-trees in
 // order, so the result keeps git's (and GitHub's recursive) path order.
-func (w *treeWalk) level(prefix string, t *gh.Tree) error {
-	if t.GetTruncated() {
+func (w *treeWalk) level(prefix string, t listing) error {
+	if t.Truncated {
 		w.incomplete = true
 	}
-	for _, e := range t.Entries {
+	for i, e := range t.Entries {
 		if len(w.entries) >= w.maxEntries {
 			w.incomplete = true
 			return nil
 		}
-		switch e.GetType() {
+		switch e.Type {
 		case "blob":
-			w.addBlobs(prefix, []*gh.TreeEntry{e})
+			w.addBlobs(prefix, t.Entries[i:i+1])
 		case "tree":
-			if err := w.subtree(prefix+e.GetPath()+"/", e.GetSHA()); err != nil {
+			if err := w.subtree(prefix+e.Path+"/", e.SHA); err != nil {
 				return err
 			}
 		}
@@ -360,11 +358,11 @@ func (w *treeWalk) subtree(prefix, sha string) error {
 		return nil
 	}
 	w.requests--
-	t, _, err := w.gc.Git.GetTree(w.ctx, w.owner, w.name, sha, true)
+	t, err := getTree(w.ctx, w.gc, w.owner, w.name, sha, true)
 	if err != nil {
 		return w.fail(err)
 	}
-	if !t.GetTruncated() {
+	if !t.Truncated {
 		w.addBlobs(prefix, t.Entries)
 		return nil
 	}
@@ -373,7 +371,7 @@ func (w *treeWalk) subtree(prefix, sha string) error {
 		return nil
 	}
 	w.requests--
-	t, _, err = w.gc.Git.GetTree(w.ctx, w.owner, w.name, sha, false)
+	t, err = getTree(w.ctx, w.gc, w.owner, w.name, sha, false)
 	if err != nil {
 		return w.fail(err)
 	}
