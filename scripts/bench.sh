@@ -479,6 +479,35 @@ while IFS= read -r line; do
 	summary+=("$line")
 done < <(grep '^CHAT ' "$chat_out")
 
+# ---------------------------------------------------------------- review preparation (begin)
+# test/bench/reviewprep runs a code review's preparation (RunReview: tree,
+# file selection, blob reads, redaction, token-budget packing, prompts) over
+# the real GitHub adapter against the fake GitHub API, run in a child
+# process so its buffers do not count, with a model that answers at once.
+# Synthetic repositories of 2,000 files / 50 MiB, 10,000 files / 250 MiB and
+# 50,000 files / 250 MiB; wall time and peak heap (sampled every 1 ms) per
+# repository, one REVIEWPREP line each (target: the preparation's peak heap
+# < 64 MiB whatever the size; the absolute peak is printed beside it).
+# BENCH_REVIEWPREP_RUNS: measured runs per repository (3).
+REVIEWPREP_RUNS=${BENCH_REVIEWPREP_RUNS:-3}
+[[ $REVIEWPREP_RUNS =~ ^[1-9][0-9]*$ ]] || die "BENCH_REVIEWPREP_RUNS must be a positive integer, got '$REVIEWPREP_RUNS'"
+echo
+log "Review preparation: 2,000-, 10,000- and 50,000-file repositories, $REVIEWPREP_RUNS run(s) each"
+go build -o "$tmp/reviewprep" ./test/bench/reviewprep || die "could not build test/bench/reviewprep"
+reviewprep_out="$tmp/reviewprep.out"
+"$tmp/reviewprep" -repos 2000:50,10000:250,50000:250 -runs "$REVIEWPREP_RUNS" -target-mib 64 | tee "$reviewprep_out" ||
+	die "the review preparation benchmark failed"
+grep -q '^REVIEWPREP ' "$reviewprep_out" || die "the review preparation benchmark printed no REVIEWPREP line"
+while IFS= read -r line; do
+	summary+=("$line")
+done < <(awk '$1 == "REVIEWPREP" {
+	delete v
+	for (i = 2; i <= NF; i++) { j = index($i, "="); v[substr($i, 1, j - 1)] = substr($i, j + 1) }
+	printf "Review preparation %s files / %s MiB: wall p50 %s ms, preparation peak heap %s MiB -> %s (< %s MiB; absolute %s MiB with %s MiB baseline), blobs read %s, files skipped %s\n",
+		v["files"], v["mib"], v["wall_p50_ms"], v["prep_peak_mib"], v["result"], v["target_mib"], v["peak_heap_gogc100_mib"], v["baseline_mib"], v["blobs_read"], v["skipped"]
+}' "$reviewprep_out")
+# ---------------------------------------------------------------- review preparation (end)
+
 echo
 echo "Summary (figures are ratios measured side by side in this run):"
 printf '  %s\n' "${summary[@]}"

@@ -95,7 +95,7 @@ func (s *Service) gatherTree(ctx context.Context, tok string, link review.RepoLi
 		if err != nil {
 			return gathered{}, fmt.Errorf("read %s: %w", c.Path, err)
 		}
-		if g.offer(review.File{Path: c.Path, Language: c.Language}, blob, "") == review.SkipBudget {
+		if why := g.offer(review.File{Path: c.Path, Language: c.Language}, blob, ""); why == review.SkipBudget || why == review.SkipTooLarge {
 			refused = min(refused, c.Size)
 		}
 	}
