@@ -72,11 +72,13 @@ func (s *Service) gatherTree(ctx context.Context, tok string, link review.RepoLi
 		cands = append(cands, review.Candidate{Path: e.Path, Size: e.Size, SHA: e.SHA, Language: review.LanguageOf(e.Path)})
 	}
 	tree.Entries = nil
-	// refused is the smallest file read and then refused for want of room.
-	// The room only shrinks from then on (every chunk exists), so a file at
-	// least as large is skipped unread: without this, a repository whose
-	// budget is spent on a few large files would still download (and
-	// count) most of its other files one by one, only to refuse them.
+	// refused is the smallest file read and then refused for want of room
+	// (over_budget) or for being too large for any chunk (too_large). The
+	// room never grows, so a file at least as large (by bytes, a close
+	// proxy of tokens) is skipped unread as over_budget: without this, a
+	// repository whose budget is spent, or whose files are each too large,
+	// would still download (and count) most of its files one by one, only
+	// to refuse them.
 	refused := int64(math.MaxInt64)
 	for _, c := range review.Prioritize(cands, langs, recent) {
 		if g.packer.Full() || c.Size >= refused || c.Size/bytesPerTokenBound > int64(g.packer.Room()) {

@@ -28,6 +28,7 @@ const (
 	FailQuota         = "quota_exceeded"
 	FailAIUnavailable = "ai_unavailable"
 	FailAIRefused     = "ai_refused"
+	FailAIInvalid     = "ai_invalid_answer"
 	FailUnavailable   = "github_unavailable"
 	FailInternal      = "internal"
 	FailTimeout       = "timeout"
@@ -123,6 +124,8 @@ func (s *Service) settleFailure(ctx context.Context, r review.Review, link revie
 	case !final:
 		s.Log.Warn("review run failed; it will be retried", "review_id", r.ID, "error", err)
 		return err
+	case errors.Is(err, review.ErrMalformedAnswer):
+		code, reason = FailAIInvalid, "The AI reviewer's answers did not follow the review format, even after several tries; please ask for the review again."
 	case errors.As(err, &lerr):
 		code, reason = FailAIUnavailable, "The AI reviewer could not be reached after several tries; please ask for the review again later."
 	case errors.Is(err, domain.ErrUnavailable):

@@ -187,7 +187,7 @@ func TestRunReviewRetriesTransientFailures(t *testing.T) {
 				e.llm.Answer("Looks good to me!", `{"summary": "ok", "findings": "none"}`)
 			},
 			check: func(t *testing.T, err error) { assert.ErrorIs(t, err, review.ErrMalformedAnswer) },
-			code:  reviews.FailInternal, active: review.StatusRunning, llmCalls: 2,
+			code:  reviews.FailAIInvalid, active: review.StatusRunning, llmCalls: 2,
 		},
 		{
 			name:  "GitHub down",

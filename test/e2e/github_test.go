@@ -259,7 +259,7 @@ func TestGitHubReviewKeepsRepositoryContentUntrusted(t *testing.T) {
 		assert.Empty(t, rv["findings"])
 		failure, _ := rv["failure"].(map[string]any)
 		require.NotNil(t, failure)
-		assert.NotEmpty(t, failure["code"])
+		assert.Equal(t, "ai_invalid_answer", failure["code"])
 		assert.NotEmpty(t, failure["message"])
 		t.Logf("a review whose answers are not JSON fails with %q: %q", failure["code"], failure["message"])
 		r := c.do("GET", "/api/v1/github/repositories/"+linkID+"/reviews/"+queued["id"].(string), nil, tok)
