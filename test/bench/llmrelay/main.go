@@ -32,7 +32,7 @@
 // the measurement itself broke.
 //
 // Why a command and not a test: the fakes take a testing.TB but only call
-// Helper and Cleanup on it, so a small shim (tb.go) runs them here; a command
+// Helper and Cleanup on it, so a small shim (test/bench/processtb) runs them here; a command
 // takes flags directly, builds next to bench.sh's other tools, and keeps
 // `go test ./...` and the Go benchmarks step free of a half-minute run.
 package main
@@ -63,7 +63,12 @@ import (
 	"github.com/codementor/codementor/ports"
 	"github.com/codementor/codementor/test/fakes/anthropicserver"
 	"github.com/codementor/codementor/test/fakes/openaiserver"
+
+	"github.com/codementor/codementor/test/bench/processtb"
 )
+
+// shim runs the fixtures and fakes, which take a testing.TB, in this command.
+var shim = processtb.New("llmrelay")
 
 // The targets. They are the issue's; do not loosen them.
 const (
@@ -138,11 +143,11 @@ func main() {
 	fmt.Printf("targets: median TTFT overhead < %.0f ms, median total overhead < %.0f%%\n", targetTTFTms, targetTotalPct)
 	for _, name := range providers {
 		if err := measure(name, cfg); err != nil {
-			shim.runCleanups()
+			shim.RunCleanups()
 			fail(fmt.Errorf("%s: %w", name, err))
 		}
 	}
-	shim.runCleanups()
+	shim.RunCleanups()
 }
 
 func fail(err error) {

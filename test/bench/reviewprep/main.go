@@ -86,7 +86,12 @@ import (
 	"github.com/codementor/codementor/ports"
 	"github.com/codementor/codementor/test/accounttest"
 	"github.com/codementor/codementor/test/fakes/githubserver"
+
+	"github.com/codementor/codementor/test/bench/processtb"
 )
+
+// shim runs the fixtures and fakes, which take a testing.TB, in this command.
+var shim = processtb.New("reviewprep")
 
 func main() {
 	serve := flag.Bool("serve", false, "internal: run the fake GitHub API (the child process)")
@@ -109,10 +114,10 @@ func main() {
 		fail(errors.New("-runs must be at least 1"))
 	}
 	if err := run(specs, *repos, *seed, *runs, *target); err != nil {
-		shim.runCleanups()
+		shim.RunCleanups()
 		fail(err)
 	}
-	shim.runCleanups()
+	shim.RunCleanups()
 }
 
 func fail(err error) {
