@@ -359,9 +359,9 @@ func TestConcurrentGenerationsRespectThePerDayLimit(t *testing.T) {
 	l.Answer(generatedJSON(t, nil), generatedJSON(t, nil))
 	// Two tabs: the first answer waits (a little) for the second request;
 	// the second answer comes once the first exercise is stored.
-	l.before = func(n int) {
+	l.Before = func(n int) {
 		if n == 0 {
-			l.waitRequests(2, time.Second)
+			l.WaitRequests(2, time.Second)
 			return
 		}
 		deadline := time.Now().Add(2 * time.Second)

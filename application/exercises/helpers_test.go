@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -126,106 +124,12 @@ func issueFields(t *testing.T, err error) []string {
 	return out
 }
 
-// scriptedLLM is a ports.LLM that answers Complete from a queue and
-// records every request.
-type scriptedLLM struct {
-	mu       sync.Mutex
-	answers  []scriptedAnswer
-	requests []llm.Request
-	// before, when set, runs (outside the lock) before call n (0-based)
-	// takes its answer: tests hold calls with it. Set it before any call.
-	before func(n int)
-}
-
-type scriptedAnswer struct {
-	text string
-	err  error
-}
-
-var _ ports.LLM = (*scriptedLLM)(nil)
-
-func (s *scriptedLLM) Configured() bool { return true }
-
-// Answer queues answers, in order.
-func (s *scriptedLLM) Answer(texts ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range texts {
-		s.answers = append(s.answers, scriptedAnswer{text: t})
-	}
-}
-
-// Fail queues a failure.
-func (s *scriptedLLM) Fail(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.answers = append(s.answers, scriptedAnswer{err: err})
-}
-
-func (s *scriptedLLM) Complete(_ context.Context, req llm.Request) (llm.Response, error) {
-	s.mu.Lock()
-	req.Messages = append([]llm.Message(nil), req.Messages...)
-	s.requests = append(s.requests, req)
-	n := len(s.requests) - 1
-	s.mu.Unlock()
-	if s.before != nil {
-		s.before(n)
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.answers) == 0 {
-		return llm.Response{}, &llm.Error{Kind: llm.ErrUnavailable, Provider: "scripted", Msg: "no answer scripted"}
-	}
-	a := s.answers[0]
-	s.answers = s.answers[1:]
-	if a.err != nil {
-		return llm.Response{}, a.err
-	}
-	return llm.Response{Text: a.text, Provider: "scripted", Model: "scripted-1", FinishReason: llm.FinishStop,
-		Usage: llm.Usage{PromptTokens: 10, CompletionTokens: len(strings.Fields(a.text))}}, nil
-}
-
-func (s *scriptedLLM) Stream(context.Context, llm.Request) (ports.Stream, error) {
-	return nil, &llm.Error{Kind: llm.ErrInvalidRequest, Provider: "scripted", Msg: "streams are not scripted"}
-}
-
-// Requests answers a copy of the recorded requests.
-func (s *scriptedLLM) Requests() []llm.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]llm.Request(nil), s.requests...)
-}
-
-// Pending is how many scripted answers are left.
-func (s *scriptedLLM) Pending() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return len(s.answers)
-}
-
-// waitRequests waits up to d for n requests to have arrived and says
-// whether they did.
-func (s *scriptedLLM) waitRequests(n int, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if len(s.Requests()) >= n {
-			return true
-		}
-		time.Sleep(time.Millisecond)
-	}
-	return len(s.Requests()) >= n
-}
+// scriptedLLM is the shared scripted model (answers Complete from a
+// queue, records every request).
+type scriptedLLM = accounttest.ScriptedLLM
 
 // requestText is everything a request tells the model.
-func requestText(r llm.Request) string {
-	var b strings.Builder
-	b.WriteString(r.System)
-	for _, m := range r.Messages {
-		b.WriteString("\n")
-		b.WriteString(m.Content)
-	}
-	return b.String()
-}
+func requestText(r llm.Request) string { return accounttest.RequestText(r) }
 
 // withLLM builds a fixture whose AI gateway fronts a scripted LLM.
 func withLLM(t *testing.T) (*accounttest.Fixture, *scriptedLLM) {

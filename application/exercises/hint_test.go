@@ -339,7 +339,7 @@ func TestConcurrentModelHintsRespectTheCap(t *testing.T) {
 	hintReady(t, svc, id, e, learnerCode)
 	l.Answer("Hint A.", "Hint B.")
 	// Each model call waits (a little) for the other, as two tabs would.
-	l.before = func(int) { l.waitRequests(2, time.Second) }
+	l.Before = func(int) { l.WaitRequests(2, time.Second) }
 
 	var wg sync.WaitGroup
 	views := make([]exercises.HintView, 2)
@@ -379,7 +379,7 @@ func TestConcurrentModelHintsAreEachCountedOnce(t *testing.T) {
 	e := secondLargest(t, svc, id)
 	hintReady(t, svc, id, e, learnerCode)
 	l.Answer("Hint A.", "Hint B.")
-	l.before = func(int) { l.waitRequests(2, time.Second) }
+	l.Before = func(int) { l.WaitRequests(2, time.Second) }
 
 	var wg sync.WaitGroup
 	views := make([]exercises.HintView, 2)

@@ -36,98 +36,12 @@ var seq atomic.Int64
 
 // ---- the scripted LLM ----
 
-type scripted struct {
-	text string
-	err  error
-}
-
-// scriptedLLM is a ports.LLM whose Complete answers from a queue, then
-// from fn when the queue is empty (an unavailable error without fn). Every
-// request is recorded, whatever its answer.
-type scriptedLLM struct {
-	mu       sync.Mutex
-	answers  []scripted
-	requests []llm.Request
-	fn       func(n int, req llm.Request) (string, error)
-}
-
-var _ ports.LLM = (*scriptedLLM)(nil)
-
-func (s *scriptedLLM) Configured() bool { return true }
-
-// Answer queues answers, in order.
-func (s *scriptedLLM) Answer(texts ...string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, t := range texts {
-		s.answers = append(s.answers, scripted{text: t})
-	}
-}
-
-// Fail queues a failure.
-func (s *scriptedLLM) Fail(err error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.answers = append(s.answers, scripted{err: err})
-}
-
-// Func answers every call the queue does not (n counts calls from 0).
-func (s *scriptedLLM) Func(fn func(n int, req llm.Request) (string, error)) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fn = fn
-}
-
-func (s *scriptedLLM) Complete(_ context.Context, req llm.Request) (llm.Response, error) {
-	s.mu.Lock()
-	req.Messages = append([]llm.Message(nil), req.Messages...)
-	s.requests = append(s.requests, req)
-	n := len(s.requests) - 1
-	var a *scripted
-	if len(s.answers) > 0 {
-		a = &s.answers[0]
-		s.answers = s.answers[1:]
-	}
-	fn := s.fn
-	s.mu.Unlock()
-	var text string
-	var err error
-	switch {
-	case a != nil:
-		text, err = a.text, a.err
-	case fn != nil:
-		text, err = fn(n, req) // outside the lock: fn may call the service
-	default:
-		err = &llm.Error{Kind: llm.ErrUnavailable, Provider: "scripted", Msg: "no answer scripted"}
-	}
-	if err != nil {
-		return llm.Response{}, err
-	}
-	return llm.Response{Text: text, Provider: "scripted", Model: "scripted-1", FinishReason: llm.FinishStop,
-		Usage: llm.Usage{PromptTokens: 10, CompletionTokens: len(strings.Fields(text))}}, nil
-}
-
-func (s *scriptedLLM) Stream(context.Context, llm.Request) (ports.Stream, error) {
-	return nil, &llm.Error{Kind: llm.ErrInvalidRequest, Provider: "scripted", Msg: "streams are not scripted"}
-}
-
-// Requests answers a copy of the recorded requests.
-func (s *scriptedLLM) Requests() []llm.Request {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]llm.Request(nil), s.requests...)
-}
+// scriptedLLM is the shared scripted model (answers Complete from a
+// queue, then from Func; records every request).
+type scriptedLLM = accounttest.ScriptedLLM
 
 // requestText is everything a request tells the model.
-func requestText(r llm.Request) string {
-	var b strings.Builder
-	b.WriteString(r.System)
-	for _, m := range r.Messages {
-		b.WriteString("\n")
-		b.WriteString(m.Content)
-	}
-	return b.String()
-}
+func requestText(r llm.Request) string { return accounttest.RequestText(r) }
 
 // userPrompt is a review request's one user message.
 func userPrompt(t *testing.T, r llm.Request) string {
