@@ -74,3 +74,19 @@ type StreamLog interface {
 	SetActive(ctx context.Context, conversationID, stream string, ttl time.Duration) error
 	Active(ctx context.Context, conversationID string) (string, error)
 }
+
+// StreamAppend is one stream's events in a StreamBatchAppender batch; Err
+// is set to that stream's failure (the others are not affected).
+type StreamAppend struct {
+	Stream string
+	Events []StreamEvent
+	Err    error
+}
+
+// StreamBatchAppender is a StreamLog that can also append to many streams
+// in one round trip (optional: the tutor falls back to AppendMany). The
+// events of each stream carry their own increasing ids, as for AppendMany;
+// the error answered is the round trip's, each append's own is in its Err.
+type StreamBatchAppender interface {
+	AppendBatch(ctx context.Context, batch []StreamAppend, ttl time.Duration) error
+}

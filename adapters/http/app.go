@@ -74,7 +74,11 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 		ReadTimeout:           opts.ReadTimeout,
 		WriteTimeout:          opts.WriteTimeout,
 		IdleTimeout:           opts.IdleTimeout,
-		ErrorHandler:          errorHandler(deps.Logger),
+		// A connection's write buffer lives as long as it does, a chat
+		// stream's length at least, and events are a few hundred bytes:
+		// 1 KiB instead of 4 KiB (a larger write passes through as is).
+		WriteBufferSize: 1 << 10,
+		ErrorHandler:    errorHandler(deps.Logger),
 	}
 	if len(opts.TrustedProxies) > 0 {
 		cfg.EnableTrustedProxyCheck = true

@@ -1,9 +1,9 @@
 package http
 
 import (
-	"bufio"
 	"context"
-	"fmt"
+	"io"
+	"net"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -91,46 +91,89 @@ func (h chatHandlers) resume(c *fiber.Ctx) error {
 	return h.writeSSE(c, h.svc.Subscribe(g.Stream, last))
 }
 
-// writeSSE streams a subscription as Server-Sent Events. The writer runs
-// after the handler returned: it never touches the Fiber Ctx, only the
-// connection (to move its write deadline) and the buffered writer. A
-// failed write or flush means the client left: the subscription is closed
-// and the generation, unwatched, is cancelled after its grace period.
+// writeSSE streams a subscription as Server-Sent Events. The body is a
+// reader that fasthttp's connection goroutine pulls from, one chunk (and
+// flush) per batch of events: no goroutine, pipe or buffer of its own per
+// stream. It runs after the handler returned: it never touches the Fiber
+// Ctx, only the connection (to move its write deadline). A failed write
+// means the client left: fasthttp closes the body, which closes the
+// subscription, and the generation, unwatched, is cancelled after its
+// grace period.
 func (h chatHandlers) writeSSE(c *fiber.Ctx, sub *tutor.Subscription) error {
 	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
 	c.Set(fiber.HeaderCacheControl, "no-cache")
 	c.Set("X-Accel-Buffering", "no")
 	c.Set(fiber.HeaderConnection, "keep-alive")
-	conn := c.Context().Conn()
 	beat := h.heartbeat
 	if beat <= 0 {
 		beat = heartbeat
 	}
-	c.Context().SetBodyStreamWriter(func(w *bufio.Writer) {
-		defer sub.Close()
-		ctx, cancel := context.WithCancel(context.Background())
-		defer cancel()
-		for {
-			evs, ended, err := sub.Next(ctx, beat)
-			if err != nil {
-				evs, ended = append(evs, ports.StreamEvent{Type: "error",
-					Data: []byte(`{"code":"upstream_unavailable","message":"the stream could not be read; reconnect to resume"}`)}), true
-			}
-			_ = conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
-			if len(evs) == 0 && !ended {
-				_, _ = w.WriteString(": ping\n\n")
-			}
-			for _, ev := range evs {
-				if ev.ID != "" {
-					_, _ = fmt.Fprintf(w, "id: %s\n", ev.ID)
-				}
-				_, _ = fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.Type, ev.Data)
-			}
-			if err := w.Flush(); err != nil || ended {
-				return
-			}
+	b := &sseBody{sub: sub, conn: c.Context().Conn(), beat: beat}
+	b.ctx, b.cancel = context.WithCancel(context.Background())
+	c.Context().SetBodyStream(b, -1)
+	return nil
+}
+
+// sseBody is a subscription read as an SSE body (chunked).
+type sseBody struct {
+	sub    *tutor.Subscription
+	conn   net.Conn
+	beat   time.Duration
+	ctx    context.Context
+	cancel context.CancelFunc
+	out    []byte // formatted events not read yet: out[off:]
+	off    int
+	ended  bool
+	closed bool
+}
+
+// sseKeep is the largest formatting buffer kept between two reads.
+const sseKeep = 1 << 10
+
+// Read answers the next events (or a heartbeat comment), waiting for them.
+func (b *sseBody) Read(p []byte) (int, error) {
+	for b.off >= len(b.out) {
+		if b.ended || b.closed {
+			return 0, io.EOF
 		}
-	})
+		if cap(b.out) > sseKeep {
+			b.out = nil // a big event: do not keep its buffer for the stream's life
+		}
+		b.out, b.off = b.out[:0], 0
+		evs, ended, err := b.sub.Next(b.ctx, b.beat)
+		if err != nil {
+			evs, ended = append(evs, ports.StreamEvent{Type: "error",
+				Data: []byte(`{"code":"upstream_unavailable","message":"the stream could not be read; reconnect to resume"}`)}), true
+		}
+		b.ended = ended
+		if len(evs) == 0 && !ended {
+			b.out = append(b.out, ": ping\n\n"...)
+		}
+		for _, ev := range evs {
+			if ev.ID != "" {
+				b.out = append(append(append(b.out, "id: "...), ev.ID...), '\n')
+			}
+			b.out = append(append(b.out, "event: "...), ev.Type...)
+			b.out = append(append(b.out, "\ndata: "...), ev.Data...)
+			b.out = append(b.out, "\n\n"...)
+		}
+		if len(b.out) > 0 {
+			_ = b.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
+		}
+	}
+	n := copy(p, b.out[b.off:])
+	b.off += n
+	return n, nil
+}
+
+// Close detaches the subscription (fasthttp calls it once the body is
+// written, or the connection failed).
+func (b *sseBody) Close() error {
+	if !b.closed {
+		b.closed = true
+		b.sub.Close()
+		b.cancel()
+	}
 	return nil
 }
 

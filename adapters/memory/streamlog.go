@@ -375,3 +375,26 @@ func parseEventID(s string) (eventID, error) {
 	}
 	return eventID{ms: ms, seq: seq}, nil
 }
+
+var _ ports.StreamBatchAppender = (*StreamLog)(nil)
+
+// AppendBatch adds many streams' events: each stream's in order; a
+// stream whose append fails gets its Err, the others are kept.
+func (l *StreamLog) AppendBatch(ctx context.Context, batch []ports.StreamAppend, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("stream log: ttl %s is not positive", ttl)
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	for i := range batch {
+		a := &batch[i]
+		a.Err = nil
+		if a.Stream == "" {
+			a.Err = errors.New("stream log: empty stream")
+			continue
+		}
+		a.Err = l.AppendMany(ctx, a.Stream, a.Events, ttl)
+	}
+	return nil
+}

@@ -103,6 +103,76 @@ func (l *StreamLog) AppendMany(ctx context.Context, stream string, events []port
 	return nil
 }
 
+var _ ports.StreamBatchAppender = (*StreamLog)(nil)
+
+// AppendBatch adds many streams' events in one pipeline (every instance's
+// generations share one writer): each stream's XADDs in order, then its
+// PEXPIRE. A stream whose append fails gets its Err; the others are kept.
+func (l *StreamLog) AppendBatch(ctx context.Context, batch []ports.StreamAppend, ttl time.Duration) error {
+	if ttl <= 0 {
+		return fmt.Errorf("stream log: ttl %s is not positive", ttl)
+	}
+	type span struct{ first, end int }
+	spans := make([]span, len(batch))
+	n := 0
+	for i := range batch {
+		a := &batch[i]
+		a.Err = nil
+		if a.Stream == "" {
+			a.Err = errors.New("stream log: empty stream")
+			continue
+		}
+		for _, ev := range a.Events {
+			if _, err := parseStreamID(ev.ID); err != nil || ev.ID == "" {
+				a.Err = fmt.Errorf("stream log: event id %q is not ms-seq", ev.ID)
+				break
+			}
+		}
+		if a.Err == nil && len(a.Events) > 0 {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	ms := ceilMilli(ttl)
+	cmds, err := l.c.Pipelined(ctx, func(p goredis.Pipeliner) error {
+		c := 0
+		for i := range batch {
+			a := &batch[i]
+			spans[i] = span{c, c}
+			if a.Err != nil || len(a.Events) == 0 {
+				continue
+			}
+			key := l.c.Key("chat", "stream", a.Stream)
+			for _, ev := range a.Events {
+				p.XAdd(ctx, &goredis.XAddArgs{Stream: key, MaxLen: StreamMaxLen, Approx: true, ID: ev.ID,
+					Values: []any{"type", ev.Type, "data", ev.Data}})
+			}
+			p.PExpire(ctx, key, ms)
+			c += len(a.Events) + 1
+			spans[i].end = c
+		}
+		return nil
+	})
+	for i := range batch {
+		a := &batch[i]
+		if a.Err != nil {
+			continue
+		}
+		for _, c := range cmds[min(spans[i].first, len(cmds)):min(spans[i].end, len(cmds))] {
+			if c.Err() != nil {
+				a.Err = fmt.Errorf("redis: append to stream log: %w", c.Err())
+				break
+			}
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("redis: append to stream log: %w", err)
+	}
+	return nil
+}
+
 // Read answers the entries after afterID with XRANGE, and when there are
 // none waits for some with XREAD BLOCK, in slices of at most maxBlockSlice,
 // until block has passed or ctx ends (then ctx's error).

@@ -20,14 +20,17 @@ type hub struct {
 func newHub() *hub { return &hub{gens: map[string]*gen{}} }
 
 // hubKeep is how many recent events a generation keeps in memory: enough
-// for a reader that is a little behind; one further back reads the
-// StreamLog. Bounded, so a long answer does not grow the instance's memory.
-const hubKeep = 64
+// for a reader that is a little behind (a reader takes all that is new at
+// each wake-up); one further back reads the StreamLog. Bounded and small:
+// every stream held keeps them.
+const hubKeep = 32
 
 type gen struct {
 	mu        sync.Mutex
 	events    []ports.StreamEvent
-	dropped   string // id of the last event dropped from memory ("" = none)
+	ids       []eventID // events' ids, parsed
+	dropped   string    // id of the last event dropped from memory ("" = none)
+	droppedID eventID
 	ended     bool
 	notify    chan struct{} // closed (and replaced) on every change
 	watchers  int
@@ -61,11 +64,13 @@ func (h *hub) drop(stream string, after time.Duration) {
 func (g *gen) publish(ev ports.StreamEvent, end bool) {
 	g.mu.Lock()
 	if len(g.events) == hubKeep {
-		g.dropped = g.events[0].ID
+		g.dropped, g.droppedID = g.events[0].ID, g.ids[0]
 		copy(g.events, g.events[1:])
-		g.events = g.events[:hubKeep-1]
+		copy(g.ids, g.ids[1:])
+		g.events, g.ids = g.events[:hubKeep-1], g.ids[:hubKeep-1]
 	}
 	g.events = append(g.events, ev)
+	g.ids = append(g.ids, parseID(ev.ID))
 	if end {
 		g.ended = true
 	}
@@ -78,16 +83,25 @@ func (g *gen) publish(ev ports.StreamEvent, end bool) {
 // and a channel closed on the next change; gap is true when some events
 // after afterID are no longer in memory (read the StreamLog instead).
 func (g *gen) since(afterID string) (evs []ports.StreamEvent, ended bool, changed <-chan struct{}, gap bool) {
+	var after eventID
+	if afterID != "" {
+		after = parseID(afterID)
+	}
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.dropped != "" && afterID != g.dropped && (afterID == "" || idAfter(g.dropped, afterID)) {
+	if g.dropped != "" && afterID != g.dropped && (afterID == "" || g.droppedID.after(after)) {
 		return nil, g.ended, g.notify, true
 	}
-	i := 0
-	if afterID != "" {
-		for i < len(g.events) && !idAfter(g.events[i].ID, afterID) {
-			i++
-		}
+	// Ids increase: from the end, as a reader is most often up to date.
+	i := len(g.events)
+	if afterID == "" {
+		i = 0
+	}
+	for i > 0 && g.ids[i-1].after(after) {
+		i--
+	}
+	if i == len(g.events) {
+		return nil, g.ended, g.notify, false
 	}
 	out := append([]ports.StreamEvent(nil), g.events[i:]...)
 	return out, g.ended, g.notify, false
@@ -112,14 +126,19 @@ func (g *gen) alone(now time.Time) time.Duration {
 	return now.Sub(g.unwatched)
 }
 
-// idAfter compares stream ids "ms-seq": is a after b?
-func idAfter(a, b string) bool {
-	am, as := splitID(a)
-	bm, bs := splitID(b)
-	if am != bm {
-		return am > bm
+// eventID is a stream id "ms-seq", parsed.
+type eventID struct{ ms, seq uint64 }
+
+func parseID(id string) eventID {
+	ms, seq := splitID(id)
+	return eventID{ms, seq}
+}
+
+func (a eventID) after(b eventID) bool {
+	if a.ms != b.ms {
+		return a.ms > b.ms
 	}
-	return as > bs
+	return a.seq > b.seq
 }
 
 func splitID(id string) (uint64, uint64) {

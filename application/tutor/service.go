@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/codementor/codementor/domain"
@@ -81,6 +82,8 @@ type Service struct {
 	hub      *hub
 	counts   *countCache
 	watchdog watchdog
+	logw     [logWriters]logWriter
+	logNext  atomic.Uint32
 }
 
 // NewService checks its dependencies and settings.

@@ -81,8 +81,7 @@ func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, er
 	g := Generation{ConversationID: t.conv.ID, MessageID: m.ID, Stream: m.ID}
 	run := &generation{s: s, t: t, m: m, st: st, cancel: cancel, start: start, key: g.Stream,
 		hub: s.hub.open(g.Stream, time.Now()), epoch: uint64(time.Now().UnixMilli()),
-		toLog: make(chan ports.StreamEvent, 32), logged: make(chan struct{})}
-	go run.persist()
+		logged: make(chan struct{}), logw: &s.logw[s.logNext.Add(1)%logWriters]}
 	run.emit("meta", map[string]string{"conversation_id": t.conv.ID, "message_id": m.ID}, false)
 	go run.loop(gctx, first, err)
 	return g, nil
@@ -99,9 +98,17 @@ type generation struct {
 	hub       *gen
 	epoch     uint64 // event ids are "epoch-n": increasing, the same in the hub and the log
 	n         uint64
-	toLog     chan ports.StreamEvent
 	logged    chan struct{} // closed when every event reached the log
 	abandoned atomic.Bool   // cancelled because nobody watched it
+
+	// The StreamLog's queue (under logw.mu, see logwriter.go).
+	logw    *logWriter
+	pending []ports.StreamEvent
+	queued  bool          // in logw.dirty
+	ending  bool          // the last event is pending
+	taking  bool          // the writer's round holds the last event (writer only)
+	warned  bool          // the log failed once (writer only)
+	space   chan struct{} // closed when pending has room again
 }
 
 // emit publishes one event: to local readers at once, and queued, in
@@ -110,49 +117,13 @@ func (r *generation) emit(typ string, payload any, end bool) {
 	data, _ := json.Marshal(payload)
 	r.n++
 	ev := ports.StreamEvent{ID: fmt.Sprintf("%d-%d", r.epoch, r.n), Type: typ, Data: data}
-	r.toLog <- ev
+	r.logw.push(r, ev, end)
 	if end {
 		// The last event is shown once the log holds everything: a reader
 		// that saw the end can rely on the log for any of it.
-		close(r.toLog)
 		<-r.logged
 	}
 	r.hub.publish(ev, end)
-}
-
-// persist writes the events to the StreamLog in order, for readers on
-// other instances and resumes.
-func (r *generation) persist() {
-	defer close(r.logged)
-	ctx := context.Background()
-	warned := false
-	warn := func(err error) {
-		if !warned {
-			r.s.Logger.Warn("stream log unavailable: this answer cannot be resumed on another instance", "err", err)
-			warned = true
-		}
-	}
-	batch := make([]ports.StreamEvent, 0, 16)
-	for ev := range r.toLog {
-		// Take whatever else is queued: under load one round trip carries
-		// many events.
-		batch = append(batch[:0], ev)
-	more:
-		for len(batch) < cap(batch) {
-			select {
-			case next, ok := <-r.toLog:
-				if !ok {
-					break more
-				}
-				batch = append(batch, next)
-			default:
-				break more
-			}
-		}
-		if err := r.s.Log.AppendMany(ctx, r.key, batch, r.s.cfg.StreamTTL); err != nil {
-			warn(err)
-		}
-	}
 }
 
 // loop relays the model's events until the end, a failure, or nobody

@@ -22,6 +22,51 @@ import (
 // read wakes on an append and ends with its block or its context; logs,
 // watch marks and active names expire.
 func StreamLog(t *testing.T, newLog func(t *testing.T) ports.StreamLog) {
+	t.Run("a batch appends many streams in one go; a bad stream fails alone", func(t *testing.T) {
+		t.Parallel()
+		l := newLog(t)
+		b, ok := l.(ports.StreamBatchAppender)
+		if !ok {
+			t.Skip("this log has no batch append")
+		}
+		ctx := context.Background()
+		batch := []ports.StreamAppend{
+			{Stream: "b1", Events: []ports.StreamEvent{{ID: "1700000000000-1", Type: "meta", Data: []byte(`{"m":1}`)},
+				{ID: "1700000000000-2", Type: "delta", Data: []byte(`{"text":"a"}`)}}},
+			{Stream: "", Events: []ports.StreamEvent{{ID: "1700000000000-1", Type: "delta"}}},
+			{Stream: "b2", Events: []ports.StreamEvent{{ID: "1700000000001-0", Type: "delta", Data: []byte(`{"text":"x"}`)}}},
+			{Stream: "b3", Events: []ports.StreamEvent{{Type: "delta"}}},
+			{Stream: "b4"},
+		}
+		require.NoError(t, b.AppendBatch(ctx, batch, time.Minute))
+		assert.NoError(t, batch[0].Err)
+		assert.Error(t, batch[1].Err, "an empty stream name")
+		assert.NoError(t, batch[2].Err)
+		assert.Error(t, batch[3].Err, "events need ids")
+		assert.NoError(t, batch[4].Err, "nothing to append is fine")
+
+		got, err := l.Read(ctx, "b1", "", 0)
+		require.NoError(t, err)
+		require.Len(t, got, 2)
+		assert.Equal(t, []string{"1700000000000-1", "1700000000000-2"}, []string{got[0].ID, got[1].ID})
+		assert.Equal(t, "meta", got[0].Type)
+		assert.JSONEq(t, `{"text":"a"}`, string(got[1].Data))
+		got, err = l.Read(ctx, "b2", "", 0)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Equal(t, "1700000000001-0", got[0].ID)
+
+		// The next batch continues each stream after its last id.
+		batch = []ports.StreamAppend{{Stream: "b1", Events: []ports.StreamEvent{{ID: "1700000000000-3", Type: "done", Data: []byte(`{}`)}}}}
+		require.NoError(t, b.AppendBatch(ctx, batch, time.Minute))
+		require.NoError(t, batch[0].Err)
+		got, err = l.Read(ctx, "b1", "1700000000000-2", 0)
+		require.NoError(t, err)
+		require.Len(t, got, 1)
+		assert.Equal(t, "done", got[0].Type)
+		assert.Error(t, b.AppendBatch(ctx, batch, 0), "a ttl is required")
+	})
+
 	t.Run("appends come back in order with increasing ids", func(t *testing.T) {
 		t.Parallel()
 		l := newLog(t)

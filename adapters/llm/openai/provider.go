@@ -35,6 +35,10 @@ const (
 	DefaultStreamIdleTimeout = 30 * time.Second
 )
 
+// transportBuffer is the read and write buffer of the provider's own
+// HTTP connections.
+const transportBuffer = 1 << 10
+
 // Options configure a Provider.
 type Options struct {
 	// Name identifies the provider in logs and accounting, default "openai"
@@ -107,7 +111,13 @@ func New(o Options) (*Provider, error) {
 	if hc == nil {
 		hc = &http.Client{Transport: http.DefaultTransport}
 		if t, ok := http.DefaultTransport.(*http.Transport); ok {
-			hc.Transport = t.Clone() // its own connection pool
+			t = t.Clone() // its own connection pool
+			// A connection's buffers live as long as it does, a stream's
+			// length at least: answers come in lines of a few hundred
+			// bytes, so 1 KiB each instead of 4 KiB (longer lines and
+			// bodies pass through all the same).
+			t.ReadBufferSize, t.WriteBufferSize = transportBuffer, transportBuffer
+			hc.Transport = t
 		}
 	}
 	// Finished streams read their body to its end, so that their

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"io"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	oai "github.com/openai/openai-go/v3"
+	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
 	"github.com/codementor/codementor/adapters/llm/drain"
@@ -23,7 +25,9 @@ type stream struct {
 	p      *Provider
 	parent context.Context // the caller's: tells its cancellation from ours
 	cancel context.CancelFunc
-	sdk    *ssestream.Stream[oai.ChatCompletionChunk]
+	sse    *sseReader  // the body's events (sse.go: the SDK's decoder keeps far more per stream)
+	idle   *time.Timer // the idle timeout, armed while waiting on the server
+	cur    streamChunk // the last chunk read
 	// finished is set once the finish reason came: from then on, closing
 	// the body reads it to its end first, keeping the connection (drain.go).
 	finished *atomic.Bool
@@ -58,17 +62,31 @@ func (p *Provider) openStream(ctx context.Context, params oai.ChatCompletionNewP
 		late.Store(true)
 		cancel()
 	})
-	sdk := p.chat.NewStreaming(sctx, params)
+	// The SDK makes the request (and its errors); the body, the SSE events,
+	// is read here.
+	var raw *http.Response
+	_, err := p.chat.New(sctx, params, option.WithJSONSet("stream", true), option.WithResponseBodyInto(&raw))
 	timer.Stop()
-	if err := sdk.Err(); err != nil || late.Load() {
+	if err != nil || late.Load() || raw == nil || raw.Body == nil {
 		cancel()
-		_ = sdk.Close()
+		if raw != nil && raw.Body != nil {
+			_ = raw.Body.Close()
+		}
 		if late.Load() && !isCanceled(ctx) {
 			return nil, p.errorf(llm.ErrUnavailable, context.DeadlineExceeded, "timed out waiting for the stream to start")
 		}
+		if err == nil {
+			err = io.ErrUnexpectedEOF
+		}
 		return nil, p.classify(ctx, err, "")
 	}
-	return &stream{p: p, parent: ctx, cancel: cancel, sdk: sdk, finished: finished, model: params.Model}, nil
+	s := &stream{p: p, parent: ctx, cancel: cancel, sse: newSSEReader(raw.Body), finished: finished, model: params.Model}
+	s.idle = time.AfterFunc(time.Hour, func() {
+		s.stalled.Store(true)
+		s.cancel()
+	})
+	s.idle.Stop()
+	return s, nil
 }
 
 // Recv returns the next event: deltas, then usage (if the server sent
@@ -87,10 +105,10 @@ func (s *stream) Recv() (llm.Event, error) {
 			return llm.Event{}, s.err
 		}
 		if s.next() {
-			s.take(s.sdk.Current())
+			s.take(&s.cur)
 			continue
 		}
-		s.end(s.sdk.Err())
+		s.end(s.sse.err)
 	}
 }
 
@@ -98,15 +116,13 @@ func (s *stream) Recv() (llm.Event, error) {
 // timeout. The timer runs only while we wait on the server, not while the
 // caller takes its time between two Recv calls.
 func (s *stream) next() bool {
-	timer := time.AfterFunc(s.p.idle, func() {
-		s.stalled.Store(true)
-		s.cancel()
-	})
-	defer timer.Stop()
-	return s.sdk.Next()
+	s.idle.Reset(s.p.idle)
+	ok := s.sse.next(&s.cur)
+	s.idle.Stop()
+	return ok
 }
 
-func (s *stream) take(chunk oai.ChatCompletionChunk) {
+func (s *stream) take(chunk *streamChunk) {
 	if chunk.Model != "" {
 		s.infoMu.Lock()
 		s.model = chunk.Model
@@ -116,28 +132,28 @@ func (s *stream) take(chunk oai.ChatCompletionChunk) {
 		if c.Index != 0 {
 			continue // we never ask for n > 1
 		}
-		if c.Delta.Content != "" {
-			s.pending = append(s.pending, llm.Event{Kind: llm.EventDelta, Text: c.Delta.Content})
+		if c.Content != "" {
+			s.pending = append(s.pending, llm.Event{Kind: llm.EventDelta, Text: c.Content})
 		}
-		if c.Delta.Refusal != "" {
+		if c.Refusal != "" {
 			s.refused = true
 		}
 		if c.FinishReason != "" {
 			s.finish = c.FinishReason
-			// The SDK closes the body itself on [DONE], inside Next: the
-			// drain must be allowed before.
+			// The body is closed on [DONE], inside next: the drain must
+			// be allowed before.
 			s.finished.Store(true)
 		}
 	}
 	// The usage comes on a last chunk with no choices; some servers send
 	// a running total on every chunk, so the latest wins.
-	if chunk.JSON.Usage.Valid() {
-		u := usage(chunk.Usage)
-		s.usage = &u
+	if u := chunk.Usage; u != nil {
+		s.usage = &llm.Usage{PromptTokens: int(u.PromptTokens), CompletionTokens: int(u.CompletionTokens),
+			CachedTokens: int(u.CachedTokens)}
 	}
 }
 
-// end decides what the end of the body means. err is the SDK's, nil for
+// end decides what the end of the body means. err is the reader's, nil for
 // [DONE] or a clean end of the body.
 func (s *stream) end(err error) {
 	switch {
@@ -175,7 +191,7 @@ func (s *stream) done() {
 	s.err = io.EOF
 	// The body first, while the request is live, so that it can be read to
 	// its end and the connection kept; then the context.
-	_ = s.sdk.Close()
+	_ = s.sse.close()
 	s.cancel()
 }
 
@@ -189,7 +205,7 @@ func (s *stream) fail(err *llm.Error) {
 // does not wait for anything.
 func (s *stream) release() {
 	s.cancel()
-	_ = s.sdk.Close()
+	_ = s.sse.close()
 }
 
 // Close cancels the request (the server sees the connection go) and

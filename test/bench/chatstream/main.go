@@ -51,6 +51,7 @@ func main() {
 	streams := flag.Int("streams", 1000, "concurrent streams")
 	tokenDelay := flag.Duration("token-delay", 50*time.Millisecond, "upstream pause between tokens")
 	heartbeat := flag.Duration("heartbeat", 15*time.Second, "the server's SSE heartbeat")
+	hold := flag.Duration("hold", 0, "keep the streams held this much longer after measuring (to take profiles on -pprof-addr)")
 	flag.Parse()
 	if *dbURL == "" {
 		fail(errors.New("-database-url is required"))
@@ -117,6 +118,10 @@ func main() {
 		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, baseG, heldG, baseConns, up.open.Load())
 	fmt.Printf("CHAT metric=memory streams=%d rss_base_kib=%d rss_held_kib=%d per_stream_kib=%.1f target_kib=64 result=%s\n",
 		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, verdict(perStream < 64*1024))
+	if *hold > 0 {
+		fmt.Printf("holding the streams %s more (server pid %d, pprof on %s)\n", *hold, srv.cmd.Process.Pid, *pprofAddr)
+		time.Sleep(*hold)
+	}
 
 	// 3. Kill the clients: back to baseline within heartbeat + 1 s?
 	killed := time.Now()
