@@ -8,7 +8,6 @@ import (
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
 	"github.com/codementor/codementor/ports"
@@ -239,60 +238,41 @@ func (r *AttemptRepository) records(ctx context.Context, q sq.SelectBuilder) ([]
 	return out, translate(rows.Err())
 }
 
-// recordsQuery selects a learner's attempts with their exercises, most
-// recently updated first.
-func recordsQuery(learnerID string) sq.SelectBuilder {
+// recordsBase selects a learner's attempts with their exercises, in no
+// order.
+func recordsBase(learnerID string) sq.SelectBuilder {
 	cols := make([]string, 0, len(attemptColumns)+8)
 	for _, c := range attemptColumns {
 		cols = append(cols, "a."+c)
 	}
 	cols = append(cols, summaryColumns("e")...)
 	return psql.Select(cols...).From("exercise_attempts a").Join("exercises e ON e.id = a.exercise_id").
-		Where(sq.Eq{"a.learner_id": learnerID}).OrderBy("a.updated_at DESC", "a.id DESC")
+		Where(sq.Eq{"a.learner_id": learnerID})
+}
+
+// recordsQuery is recordsBase, most recently updated first.
+func recordsQuery(learnerID string) sq.SelectBuilder {
+	return recordsBase(learnerID).OrderBy("a.updated_at DESC", "a.id DESC")
 }
 
 // History answers a page of the learner's attempts, keyset-paginated on
 // (updated_at, id) descending.
 func (r *AttemptRepository) History(ctx context.Context, learnerID string, p ports.Page) ([]exercise.AttemptRecord, string, error) {
-	limit := keyset.Limit(p.Limit)
-	var after *historyKey
-	if p.Cursor != "" {
-		k, err := decodeHistoryCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		after = &k
+	pg, err := pageOf(p)
+	if err != nil {
+		return nil, "", err
 	}
 	if !isUUID(learnerID) {
 		return nil, "", nil
 	}
-	q := recordsQuery(learnerID)
-	if after != nil {
-		q = q.Where(sq.Expr("(a.updated_at, a.id) < (?::timestamptz, ?::uuid)", time.UnixMicro(after.micros).UTC(), after.id))
-	}
-	items, err := r.records(ctx, q.Limit(uint64(limit+1)))
+	items, err := r.records(ctx, pg.apply(recordsBase(learnerID), "a.updated_at", "a.id"))
 	if err != nil {
 		return nil, "", fmt.Errorf("attempt history: %w", err)
 	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	last := items[limit-1].Attempt
-	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
-}
-
-type historyKey struct {
-	micros int64
-	id     string
-}
-
-func decodeHistoryCursor(s string) (historyKey, error) {
-	var k historyKey
-	if err := keyset.Decode(s, &k.micros, &k.id); err != nil || !isUUID(k.id) {
-		return historyKey{}, keyset.ErrBadCursor
-	}
-	return k, nil
+	items, next := cut(pg, items, func(rec exercise.AttemptRecord) (time.Time, string) {
+		return rec.Attempt.UpdatedAt, rec.Attempt.ID
+	})
+	return items, next, nil
 }
 
 // Records lists the learner's attempts updated at or after since (all when

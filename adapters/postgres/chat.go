@@ -122,47 +122,25 @@ func (r *ConversationRepository) Get(ctx context.Context, ownerID, id string) (c
 // List answers a page of the owner's conversations, keyset-paginated on
 // (updated_at, id) descending.
 func (r *ConversationRepository) List(ctx context.Context, ownerID string, p ports.Page) ([]chat.Conversation, string, error) {
-	limit := keyset.Limit(p.Limit)
-	var after *historyKey
-	if p.Cursor != "" {
-		k, err := decodeHistoryCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		after = &k
+	pg, err := pageOf(p)
+	if err != nil {
+		return nil, "", err
 	}
 	if !isUUID(ownerID) {
 		return nil, "", nil
 	}
-	q := psql.Select(conversationColumns...).From("conversations").Where(sq.Eq{"owner_id": ownerID})
-	if after != nil {
-		q = q.Where(sq.Expr("(updated_at, id) < (?::timestamptz, ?::uuid)", time.UnixMicro(after.micros).UTC(), after.id))
-	}
-	sql, args, err := q.OrderBy("updated_at DESC", "id DESC").Limit(uint64(limit + 1)).ToSql()
+	items, next, err := list(ctx, conn(ctx, r.pool), pg,
+		psql.Select(conversationColumns...).From("conversations").Where(sq.Eq{"owner_id": ownerID}), "updated_at", "id",
+		func(row pgx.CollectableRow) (chat.Conversation, error) {
+			var c conversationRow
+			err := row.Scan(c.targets()...)
+			return c.toDomain(), err
+		},
+		func(c chat.Conversation) (time.Time, string) { return c.UpdatedAt, c.ID })
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list conversations: %w", err)
 	}
-	rows, err := conn(ctx, r.pool).Query(ctx, sql, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
-	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (chat.Conversation, error) {
-		var c conversationRow
-		err := row.Scan(c.targets()...)
-		return c.toDomain(), err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list conversations: %w", translate(err))
-	}
-	if len(items) == 0 {
-		return nil, "", nil
-	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	last := items[limit-1]
-	return items, keyset.Encode(last.UpdatedAt.UnixMicro(), last.ID), nil
+	return items, next, nil
 }
 
 // update runs one UPDATE of a conversation by id; no row is not found.

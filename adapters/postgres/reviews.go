@@ -12,7 +12,6 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 
-	"github.com/codementor/codementor/adapters/keyset"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/review"
 	"github.com/codementor/codementor/ports"
@@ -128,47 +127,25 @@ func (r *RepoLinkRepository) GetByID(ctx context.Context, id string) (review.Rep
 // List answers a page of the owner's links, keyset-paginated on
 // (created_at, id) descending.
 func (r *RepoLinkRepository) List(ctx context.Context, ownerID string, p ports.Page) ([]review.RepoLink, string, error) {
-	limit := keyset.Limit(p.Limit)
-	var after *historyKey
-	if p.Cursor != "" {
-		k, err := decodeHistoryCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		after = &k
+	pg, err := pageOf(p)
+	if err != nil {
+		return nil, "", err
 	}
 	if !isUUID(ownerID) {
 		return nil, "", nil
 	}
-	q := psql.Select(repoLinkColumns...).From("github_repositories").Where(sq.Eq{"owner_id": ownerID})
-	if after != nil {
-		q = q.Where(sq.Expr("(created_at, id) < (?::timestamptz, ?::uuid)", time.UnixMicro(after.micros).UTC(), after.id))
-	}
-	sql, args, err := q.OrderBy("created_at DESC", "id DESC").Limit(uint64(limit + 1)).ToSql()
+	items, next, err := list(ctx, conn(ctx, r.pool), pg,
+		psql.Select(repoLinkColumns...).From("github_repositories").Where(sq.Eq{"owner_id": ownerID}), "created_at", "id",
+		func(row pgx.CollectableRow) (review.RepoLink, error) {
+			var l repoLinkRow
+			err := row.Scan(l.targets()...)
+			return l.toDomain(), err
+		},
+		func(l review.RepoLink) (time.Time, string) { return l.CreatedAt, l.ID })
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list repository links: %w", err)
 	}
-	rows, err := conn(ctx, r.pool).Query(ctx, sql, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list repository links: %w", translate(err))
-	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (review.RepoLink, error) {
-		var l repoLinkRow
-		err := row.Scan(l.targets()...)
-		return l.toDomain(), err
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list repository links: %w", translate(err))
-	}
-	if len(items) == 0 {
-		return nil, "", nil
-	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	last := items[limit-1]
-	return items, keyset.Encode(last.CreatedAt.UnixMicro(), last.ID), nil
+	return items, next, nil
 }
 
 // SetStatus marks a link active (which clears the reason) or broken with a
@@ -498,49 +475,28 @@ func (r *ReviewRepository) Update(ctx context.Context, id string, fn func(r *rev
 // List answers a page of the link's reviews, keyset-paginated on
 // (created_at, id) descending; another owner's link has none.
 func (r *ReviewRepository) List(ctx context.Context, ownerID, linkID string, p ports.Page) ([]review.Review, string, error) {
-	limit := keyset.Limit(p.Limit)
-	var after *historyKey
-	if p.Cursor != "" {
-		k, err := decodeHistoryCursor(p.Cursor)
-		if err != nil {
-			return nil, "", err
-		}
-		after = &k
+	pg, err := pageOf(p)
+	if err != nil {
+		return nil, "", err
 	}
 	if !isUUID(ownerID) || !isUUID(linkID) {
 		return nil, "", nil
 	}
-	q := psql.Select(reviewColumns...).From("code_reviews").Where(sq.Eq{"link_id": linkID, "owner_id": ownerID})
-	if after != nil {
-		q = q.Where(sq.Expr("(created_at, id) < (?::timestamptz, ?::uuid)", time.UnixMicro(after.micros).UTC(), after.id))
-	}
-	sql, args, err := q.OrderBy("created_at DESC", "id DESC").Limit(uint64(limit + 1)).ToSql()
+	items, next, err := list(ctx, conn(ctx, r.pool), pg,
+		psql.Select(reviewColumns...).From("code_reviews").Where(sq.Eq{"link_id": linkID, "owner_id": ownerID}),
+		"created_at", "id",
+		func(row pgx.CollectableRow) (review.Review, error) {
+			var rr reviewRow
+			if err := row.Scan(rr.targets()...); err != nil {
+				return review.Review{}, err
+			}
+			return rr.toDomain()
+		},
+		func(rv review.Review) (time.Time, string) { return rv.CreatedAt, rv.ID })
 	if err != nil {
-		return nil, "", err
+		return nil, "", fmt.Errorf("list reviews: %w", err)
 	}
-	rows, err := conn(ctx, r.pool).Query(ctx, sql, args...)
-	if err != nil {
-		return nil, "", fmt.Errorf("list reviews: %w", translate(err))
-	}
-	items, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (review.Review, error) {
-		var rr reviewRow
-		if err := row.Scan(rr.targets()...); err != nil {
-			return review.Review{}, err
-		}
-		return rr.toDomain()
-	})
-	if err != nil {
-		return nil, "", fmt.Errorf("list reviews: %w", translate(err))
-	}
-	if len(items) == 0 {
-		return nil, "", nil
-	}
-	if len(items) <= limit {
-		return items, "", nil
-	}
-	items = items[:limit]
-	last := items[limit-1]
-	return items, keyset.Encode(last.CreatedAt.UnixMicro(), last.ID), nil
+	return items, next, nil
 }
 
 // CountSince counts the owner's reviews created at or after since.
