@@ -3,14 +3,11 @@ package exercises_test
 import (
 	"context"
 	"errors"
-	"fmt"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/require"
 
-	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/exercise"
@@ -24,19 +21,8 @@ import (
 
 var ctx = context.Background()
 
-const goodPassword = "correct horse battery staple"
-
-var emailSeq atomic.Int64
-
 // register creates a learner and answers their id.
-func register(t *testing.T, f *accounttest.Fixture) string {
-	t.Helper()
-	email := fmt.Sprintf("learner%d@example.com", emailSeq.Add(1))
-	u, err := f.Service.Register(ctx, account.RegisterInput{Email: email, Password: goodPassword, DisplayName: "Ada",
-		Client: account.Client{IP: "198.51.100.7", UserAgent: "test"}})
-	require.NoError(t, err)
-	return u.ID()
-}
+func register(t *testing.T, f *accounttest.Fixture) string { return f.NewLearner(t) }
 
 // onboard sets the learner's languages and skill level.
 func onboard(t *testing.T, f *accounttest.Fixture, id, skill string, langs ...string) {

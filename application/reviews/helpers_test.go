@@ -17,7 +17,6 @@ import (
 	"github.com/codementor/codementor/adapters/catalog"
 	githubadapter "github.com/codementor/codementor/adapters/github"
 	"github.com/codementor/codementor/adapters/memory"
-	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/reviews"
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/identity"
@@ -29,8 +28,6 @@ import (
 )
 
 var ctx = context.Background()
-
-const goodPassword = "correct horse battery staple"
 
 var seq atomic.Int64
 
@@ -224,14 +221,7 @@ func newEnvWith(t *testing.T, o envOption) *env {
 }
 
 // register creates a learner and answers their id.
-func (e *env) register(t *testing.T) string {
-	t.Helper()
-	email := fmt.Sprintf("reviews-learner%d@example.com", seq.Add(1))
-	u, err := e.f.Service.Register(ctx, account.RegisterInput{Email: email, Password: goodPassword, DisplayName: "Ada",
-		Client: account.Client{IP: "198.51.100.7", UserAgent: "test"}})
-	require.NoError(t, err)
-	return u.ID()
-}
+func (e *env) register(t *testing.T) string { return e.f.NewLearner(t) }
 
 // learner is a registered learner with a GitHub connection.
 type learner struct {

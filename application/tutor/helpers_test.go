@@ -3,7 +3,6 @@ package tutor_test
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/codementor/codementor/adapters/memory"
-	"github.com/codementor/codementor/application/account"
 	"github.com/codementor/codementor/application/exercises"
 	"github.com/codementor/codementor/application/tutor"
 	"github.com/codementor/codementor/domain/chat"
@@ -28,19 +26,8 @@ import (
 
 var ctx = context.Background()
 
-const goodPassword = "correct horse battery staple"
-
-var emailSeq atomic.Int64
-
 // register creates a learner and answers their id.
-func register(t *testing.T, f *accounttest.Fixture) string {
-	t.Helper()
-	email := fmt.Sprintf("tutor-learner%d@example.com", emailSeq.Add(1))
-	u, err := f.Service.Register(ctx, account.RegisterInput{Email: email, Password: goodPassword, DisplayName: "Ada",
-		Client: account.Client{IP: "198.51.100.7", UserAgent: "test"}})
-	require.NoError(t, err)
-	return u.ID()
-}
+func register(t *testing.T, f *accounttest.Fixture) string { return f.NewLearner(t) }
 
 // ---- the scripted LLM ----
 

@@ -6,10 +6,12 @@ package accounttest
 import (
 	"context"
 	"crypto/rand"
+	"fmt"
 	"log/slog"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -252,3 +254,19 @@ func (w wordCounter) CountMessages(model, system string, msgs []llm.Message) int
 
 // Logger discards.
 func Logger() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+var learnerSeq atomic.Int64
+
+// NewLearner registers a learner with a fresh address and a good password
+// and answers their id.
+func (f *Fixture) NewLearner(t testing.TB) string {
+	t.Helper()
+	email := fmt.Sprintf("learner%d@example.com", learnerSeq.Add(1))
+	u, err := f.Service.Register(context.Background(), account.RegisterInput{Email: email,
+		Password: "correct horse battery staple", DisplayName: "Ada",
+		Client: account.Client{IP: "198.51.100.7", UserAgent: "test"}})
+	if err != nil {
+		t.Fatalf("register %s: %v", email, err)
+	}
+	return u.ID()
+}
