@@ -217,7 +217,7 @@ func (h authHandlers) oauthStart(provider string) fiber.Handler {
 		var scopes []string
 		if provider == "github" && c.Query("scope") == "private" {
 			// Private repositories for the GitHub integration, only on request.
-			scopes = []string{"read:user", "user:email", "repo"}
+			scopes = account.GitHubScopes(true)
 		}
 		var start account.OAuthStart
 		var err error

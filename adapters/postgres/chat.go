@@ -183,17 +183,7 @@ func (r *ConversationRepository) SetSummary(ctx context.Context, id, summary str
 // Delete removes the owner's conversation; its messages go with it (ON
 // DELETE CASCADE). Another owner's is not found and stays.
 func (r *ConversationRepository) Delete(ctx context.Context, ownerID, id string) error {
-	if !isUUID(ownerID) || !isUUID(id) {
-		return fmt.Errorf("delete conversation: %w", domain.ErrNotFound)
-	}
-	tag, err := conn(ctx, r.pool).Exec(ctx, `DELETE FROM conversations WHERE id = $1 AND owner_id = $2`, id, ownerID)
-	if err != nil {
-		return fmt.Errorf("delete conversation: %w", translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("delete conversation: %w", domain.ErrNotFound)
-	}
-	return nil
+	return deleteOwned(ctx, conn(ctx, r.pool), "conversations", "conversation", ownerID, id)
 }
 
 // ---- messages ----

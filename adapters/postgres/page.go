@@ -2,12 +2,14 @@ package postgres
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	sq "github.com/Masterminds/squirrel"
 	"github.com/jackc/pgx/v5"
 
 	"github.com/codementor/codementor/adapters/keyset"
+	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/ports"
 )
 
@@ -90,4 +92,21 @@ func decodeHistoryCursor(s string) (historyKey, error) {
 		return historyKey{}, keyset.ErrBadCursor
 	}
 	return k, nil
+}
+
+// deleteOwned deletes the row id of table when ownerID owns it; anything
+// else (another owner's, unknown, malformed) is domain.ErrNotFound and
+// deletes nothing. what names the row in errors.
+func deleteOwned(ctx context.Context, db querier, table, what, ownerID, id string) error {
+	if !isUUID(ownerID) || !isUUID(id) {
+		return fmt.Errorf("delete %s: %w", what, domain.ErrNotFound)
+	}
+	tag, err := db.Exec(ctx, `DELETE FROM `+table+` WHERE id = $1 AND owner_id = $2`, id, ownerID)
+	if err != nil {
+		return fmt.Errorf("delete %s: %w", what, translate(err))
+	}
+	if tag.RowsAffected() == 0 {
+		return fmt.Errorf("delete %s: %w", what, domain.ErrNotFound)
+	}
+	return nil
 }

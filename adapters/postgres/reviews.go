@@ -176,17 +176,7 @@ func (r *RepoLinkRepository) SetStatus(ctx context.Context, id string, status re
 // Delete removes the owner's link; its reviews go with it (ON DELETE
 // CASCADE). Another owner's is not found and stays.
 func (r *RepoLinkRepository) Delete(ctx context.Context, ownerID, id string) error {
-	if !isUUID(ownerID) || !isUUID(id) {
-		return fmt.Errorf("delete repository link: %w", domain.ErrNotFound)
-	}
-	tag, err := conn(ctx, r.pool).Exec(ctx, `DELETE FROM github_repositories WHERE id = $1 AND owner_id = $2`, id, ownerID)
-	if err != nil {
-		return fmt.Errorf("delete repository link: %w", translate(err))
-	}
-	if tag.RowsAffected() == 0 {
-		return fmt.Errorf("delete repository link: %w", domain.ErrNotFound)
-	}
-	return nil
+	return deleteOwned(ctx, conn(ctx, r.pool), "github_repositories", "repository link", ownerID, id)
 }
 
 // ---- reviews ----
