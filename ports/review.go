@@ -17,6 +17,9 @@ type RepoLinkRepository interface {
 	Get(ctx context.Context, ownerID, id string) (review.RepoLink, error)
 	// GetByID loads a link whoever owns it (background jobs).
 	GetByID(ctx context.Context, id string) (review.RepoLink, error)
+	// FindByGitHubID loads the owner's link of a GitHub repository (by
+	// GitHub's id); none is domain.ErrNotFound.
+	FindByGitHubID(ctx context.Context, ownerID string, githubID int64) (review.RepoLink, error)
 	// List answers a page of the owner's links, newest first.
 	List(ctx context.Context, ownerID string, p Page) (items []review.RepoLink, next string, err error)
 	// SetStatus marks a link active or broken (with a reason).

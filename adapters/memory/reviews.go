@@ -129,6 +129,22 @@ func (r *RepoLinkRepository) Get(_ context.Context, ownerID, id string) (review.
 	return l, nil
 }
 
+// FindByGitHubID loads the owner's link of a GitHub repository.
+func (r *RepoLinkRepository) FindByGitHubID(_ context.Context, ownerID string, githubID int64) (review.RepoLink, error) {
+	r.db.mu.RLock()
+	defer r.db.mu.RUnlock()
+	if !isUUID(ownerID) {
+		return review.RepoLink{}, domain.ErrNotFound
+	}
+	ownerID = canonicalID(ownerID)
+	for _, l := range r.t.links {
+		if l.OwnerID == ownerID && l.GitHubID == githubID {
+			return l, nil
+		}
+	}
+	return review.RepoLink{}, domain.ErrNotFound
+}
+
 // GetByID loads a link whoever owns it.
 func (r *RepoLinkRepository) GetByID(_ context.Context, id string) (review.RepoLink, error) {
 	r.db.mu.RLock()

@@ -108,6 +108,14 @@ func (r *RepoLinkRepository) get(ctx context.Context, where sq.Eq) (review.RepoL
 	return row.toDomain(), nil
 }
 
+// FindByGitHubID loads the owner's link of a GitHub repository.
+func (r *RepoLinkRepository) FindByGitHubID(ctx context.Context, ownerID string, githubID int64) (review.RepoLink, error) {
+	if !isUUID(ownerID) {
+		return review.RepoLink{}, domain.ErrNotFound
+	}
+	return r.get(ctx, sq.Eq{"owner_id": ownerID, "github_id": githubID})
+}
+
 // Get loads the owner's link; another owner's is not found.
 func (r *RepoLinkRepository) Get(ctx context.Context, ownerID, id string) (review.RepoLink, error) {
 	if !isUUID(ownerID) || !isUUID(id) {

@@ -70,29 +70,17 @@ func (s *Service) Link(ctx context.Context, in LinkInput) (review.RepoLink, erro
 // lost) and GitHub can read it again: then the link is active again,
 // reviews and all.
 func (s *Service) relink(ctx context.Context, userID string, githubID int64) (review.RepoLink, error) {
-	p := ports.Page{Limit: 100}
-	for {
-		items, next, err := s.Links.List(ctx, userID, p)
-		if err != nil {
-			return review.RepoLink{}, fmt.Errorf("link repository: %w", err)
-		}
-		for _, l := range items {
-			if l.GitHubID != githubID {
-				continue
-			}
-			if l.Status != review.LinkBroken {
-				return review.RepoLink{}, ErrAlreadyLinked
-			}
-			if err := s.Links.SetStatus(ctx, l.ID, review.LinkActive, "", s.Clock.Now()); err != nil {
-				return review.RepoLink{}, fmt.Errorf("link repository again: %w", err)
-			}
-			return s.Links.Get(ctx, userID, l.ID)
-		}
-		if next == "" {
-			return review.RepoLink{}, ErrAlreadyLinked
-		}
-		p.Cursor = next
+	l, err := s.Links.FindByGitHubID(ctx, userID, githubID)
+	if err != nil {
+		return review.RepoLink{}, fmt.Errorf("link repository: %w", err)
 	}
+	if l.Status != review.LinkBroken {
+		return review.RepoLink{}, ErrAlreadyLinked
+	}
+	if err := s.Links.SetStatus(ctx, l.ID, review.LinkActive, "", s.Clock.Now()); err != nil {
+		return review.RepoLink{}, fmt.Errorf("link repository again: %w", err)
+	}
+	return s.Links.Get(ctx, userID, l.ID)
 }
 
 // ListLinks lists the learner's linked repositories, newest first.

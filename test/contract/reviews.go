@@ -196,6 +196,31 @@ func createdCursorCases() []string {
 func RepoLinks(t *testing.T, newStore func(t *testing.T) ReviewStore) {
 	ctx := context.Background()
 
+	t.Run("find by GitHub id is the owner's link of that repository", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		ada, bob := s.Owner(t), s.Owner(t)
+		a := seedRepoLink(t, s, ada, t0)
+		b := newRepoLink(bob, t0)
+		b.GitHubID = a.GitHubID // the same repository, linked by another learner
+		require.NoError(t, s.Links.Create(ctx, b))
+		seedRepoLink(t, s, ada, t0.Add(time.Minute))
+
+		got, err := s.Links.FindByGitHubID(ctx, ada, a.GitHubID)
+		require.NoError(t, err)
+		assert.Equal(t, a.ID, got.ID)
+		got, err = s.Links.FindByGitHubID(ctx, strings.ToUpper(bob), a.GitHubID)
+		require.NoError(t, err)
+		assert.Equal(t, b.ID, got.ID)
+		for _, c := range []struct {
+			owner string
+			id    int64
+		}{{ada, a.GitHubID + 1_000_000}, {newID(), a.GitHubID}, {"not-a-uuid", a.GitHubID}, {"", a.GitHubID}} {
+			_, err := s.Links.FindByGitHubID(ctx, c.owner, c.id)
+			assert.ErrorIs(t, err, domain.ErrNotFound, "%q %d", c.owner, c.id)
+		}
+	})
+
 	t.Run("create and get round trip every field; another owner's, unknown or malformed ids are not found", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
