@@ -67,20 +67,25 @@ func main() {
 	fail(err)
 
 	// 1. Time to first token.
-	var direct, relay []float64
+	var direct, relay []ttft
 	for i := 0; i < *runs+3; i++ {
 		d, err := up.firstTokenDirect(8)
 		fail(err)
-		r, err := firstTokenRelay(base, token, 8)
+		r, err := up.firstTokenRelay(base, token, 8)
 		fail(err)
 		if i >= 3 { // warm-up
-			direct, relay = append(direct, ms(d)), append(relay, ms(r))
+			direct, relay = append(direct, d), append(relay, r)
 		}
 	}
-	dp50, dp99 := pct(direct, 50), pct(direct, 99)
-	rp50, rp99 := pct(relay, 50), pct(relay, 99)
+	dp50, dp99 := pct(totals(direct), 50), pct(totals(direct), 99)
+	rp50, rp99 := pct(totals(relay), 50), pct(totals(relay), 99)
 	fmt.Printf("time to first token, %d runs per way, upstream token every %s\n", *runs, *tokenDelay)
 	fmt.Printf("  direct  p50 %8.2f ms  p99 %8.2f ms\n  relay   p50 %8.2f ms  p99 %8.2f ms\n", dp50, dp99, rp50, rp99)
+	// Where the relay's time goes: until the request reaches the upstream
+	// (auth, checks, reads, building the request), and from the upstream's
+	// first token to the client's first delta.
+	fmt.Printf("  medians before the upstream: direct %.2f ms, relay %.2f ms; after its first token: direct %.2f ms, relay %.2f ms\n",
+		pct(befores(direct), 50), pct(befores(relay), 50), pct(afters(direct), 50), pct(afters(relay), 50))
 	o50, o99 := rp50-dp50, rp99-dp99
 	fmt.Printf("CHAT metric=ttft direct_p50_ms=%.2f relay_p50_ms=%.2f overhead_p50_ms=%.2f overhead_p99_ms=%.2f target_p50_ms=2 target_p99_ms=10 p50=%s p99=%s\n",
 		dp50, rp50, o50, o99, verdict(o50 < 2), verdict(o99 < 10))
@@ -159,6 +164,29 @@ func fail(err error) {
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
+// ttft is one time-to-first-token run, in milliseconds: in all, until the
+// request reached the upstream, and from the upstream's first token on.
+type ttft struct{ total, before, after float64 }
+
+func totals(xs []ttft) []float64  { return field(xs, func(t ttft) float64 { return t.total }) }
+func befores(xs []ttft) []float64 { return field(xs, func(t ttft) float64 { return t.before }) }
+func afters(xs []ttft) []float64  { return field(xs, func(t ttft) float64 { return t.after }) }
+
+func field(xs []ttft, f func(ttft) float64) []float64 {
+	out := make([]float64, len(xs))
+	for i, x := range xs {
+		out[i] = f(x)
+	}
+	return out
+}
+
+// split makes a ttft of a run that started at start and saw its first
+// token at first, with the upstream's timestamps of that run.
+func (u *upstream) split(start, first time.Time) ttft {
+	arrived, sent := time.Unix(0, u.arrived.Load()), time.Unix(0, u.firstSent.Load())
+	return ttft{total: ms(first.Sub(start)), before: ms(arrived.Sub(start)), after: ms(first.Sub(sent))}
+}
+
 func pct(xs []float64, p int) float64 {
 	s := slices.Clone(xs)
 	slices.Sort(s)
@@ -181,6 +209,11 @@ type upstream struct {
 	url   string
 	delay time.Duration
 	open  atomic.Int64
+	// When the latest request arrived and when its first token was
+	// written (unix nanoseconds): the time-to-first-token runs are
+	// sequential, so they split each run into before and after the
+	// upstream.
+	arrived, firstSent atomic.Int64
 }
 
 func newUpstream(delay time.Duration) *upstream {
@@ -206,6 +239,7 @@ var tokensRe = regexp.MustCompile(`TOKENS=(\d+)`)
 // serve answers a streamed chat completion: one token every delay; the
 // learner's message may ask for a number of tokens with TOKENS=n.
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
+	u.arrived.Store(time.Now().UnixNano())
 	body, _ := io.ReadAll(r.Body)
 	n := 600
 	if m := tokensRe.FindSubmatch(body); m != nil {
@@ -232,6 +266,9 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 		case <-time.After(u.delay):
 		}
 		chunk("tok ", nil, nil)
+		if i == 0 {
+			u.firstSent.Store(time.Now().UnixNano())
+		}
 	}
 	chunk("", "stop", nil)
 	chunk("", nil, map[string]int{"prompt_tokens": 50, "completion_tokens": n, "total_tokens": 50 + n})
@@ -240,22 +277,22 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 // firstTokenDirect reads the upstream directly until the first content.
-func (u *upstream) firstTokenDirect(tokens int) (time.Duration, error) {
+func (u *upstream) firstTokenDirect(tokens int) (ttft, error) {
 	body := fmt.Sprintf(`{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"TOKENS=%d"}]}`, tokens)
 	start := time.Now()
 	res, err := http.Post(u.url+"/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
-		return 0, err
+		return ttft{}, err
 	}
 	defer res.Body.Close()
 	sc := bufio.NewScanner(res.Body)
-	var first time.Duration
+	var first time.Time
 	for sc.Scan() {
-		if first == 0 && strings.Contains(sc.Text(), `"content":"tok`) {
-			first = time.Since(start)
+		if first.IsZero() && strings.Contains(sc.Text(), `"content":"tok`) {
+			first = time.Now()
 		}
 	}
-	return first, nil
+	return u.split(start, first), nil
 }
 
 // ---- the server ----
@@ -342,21 +379,21 @@ func streamRequest(ctx context.Context, base, token string, tokens int) (*http.R
 
 // firstTokenRelay times POST /chat/stream until its first delta event,
 // then reads the stream to its end.
-func firstTokenRelay(base, token string, tokens int) (time.Duration, error) {
+func (u *upstream) firstTokenRelay(base, token string, tokens int) (ttft, error) {
 	start := time.Now()
 	res, err := streamRequest(context.Background(), base, token, tokens)
 	if err != nil {
-		return 0, err
+		return ttft{}, err
 	}
 	defer res.Body.Close()
 	sc := bufio.NewScanner(res.Body)
-	var first time.Duration
+	var first time.Time
 	for sc.Scan() {
-		if first == 0 && sc.Text() == "event: delta" {
-			first = time.Since(start)
+		if first.IsZero() && sc.Text() == "event: delta" {
+			first = time.Now()
 		}
 	}
-	return first, nil
+	return u.split(start, first), nil
 }
 
 // holdStream opens a long stream, signals its first delta and reads until
