@@ -90,6 +90,9 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	// MaxIdleWorkerDuration (10 s by default): after a burst of streams that
 	// held thousands of connections, give them back within a few seconds.
 	app.Server().MaxIdleWorkerDuration = idleWorkerDuration
+	// A chat stream's connection is handed over to the stream (hijackSSE),
+	// which closes it at the end.
+	app.Server().KeepHijackedConns = true
 	// Order matters: the outermost middleware sees every error, including
 	// panics recovered inside and the router's own 404/405.
 	app.Use(requestScope(deps.Logger, opts.RequestTimeout))

@@ -19,6 +19,7 @@ type Tutor interface {
 	StartStream(ctx context.Context, in tutor.SendInput) (tutor.Generation, error)
 	Resume(ctx context.Context, learnerID, conversationID, lastEventID string) (tutor.Generation, error)
 	Subscribe(stream, afterID string) *tutor.Subscription
+	Attach(stream string, sink tutor.Sink) (detach func(), ok bool)
 	List(ctx context.Context, learnerID string, p ports.Page) ([]chat.Conversation, string, error)
 	Get(ctx context.Context, learnerID, id string, p ports.Page) (tutor.Thread, error)
 	Delete(ctx context.Context, learnerID, id string) error
@@ -75,7 +76,23 @@ func (h chatHandlers) stream(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.writeSSE(c, h.svc.Subscribe(g.Stream, ""))
+	// The generation feeds this client itself, on the hijacked connection.
+	sink := newSSESink(h.beat())
+	detach, ok := h.svc.Attach(g.Stream, sink)
+	if !ok {
+		return h.writeSSE(c, h.svc.Subscribe(g.Stream, ""))
+	}
+	sink.detach = detach
+	setSSEHeaders(c)
+	hijackSSE(c, sink)
+	return nil
+}
+
+func (h chatHandlers) beat() time.Duration {
+	if h.heartbeat <= 0 {
+		return heartbeat
+	}
+	return h.heartbeat
 }
 
 func (h chatHandlers) resume(c *fiber.Ctx) error {
@@ -91,7 +108,8 @@ func (h chatHandlers) resume(c *fiber.Ctx) error {
 	return h.writeSSE(c, h.svc.Subscribe(g.Stream, last))
 }
 
-// writeSSE streams a subscription as Server-Sent Events. The body is a
+// writeSSE streams a subscription as Server-Sent Events (a resumed
+// stream, or one generated elsewhere). The body is a
 // reader that fasthttp's connection goroutine pulls from, one chunk (and
 // flush) per batch of events: no goroutine, pipe or buffer of its own per
 // stream. It runs after the handler returned: it never touches the Fiber
@@ -100,15 +118,9 @@ func (h chatHandlers) resume(c *fiber.Ctx) error {
 // subscription, and the generation, unwatched, is cancelled after its
 // grace period.
 func (h chatHandlers) writeSSE(c *fiber.Ctx, sub *tutor.Subscription) error {
-	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
-	c.Set(fiber.HeaderCacheControl, "no-cache")
-	c.Set("X-Accel-Buffering", "no")
+	setSSEHeaders(c)
 	c.Set(fiber.HeaderConnection, "keep-alive")
-	beat := h.heartbeat
-	if beat <= 0 {
-		beat = heartbeat
-	}
-	b := &sseBody{sub: sub, conn: c.Context().Conn(), beat: beat}
+	b := &sseBody{sub: sub, conn: c.Context().Conn(), beat: h.beat()}
 	b.ctx, b.cancel = context.WithCancel(context.Background())
 	c.Context().SetBodyStream(b, -1)
 	return nil
@@ -147,16 +159,9 @@ func (b *sseBody) Read(p []byte) (int, error) {
 		}
 		b.ended = ended
 		if len(evs) == 0 && !ended {
-			b.out = append(b.out, ": ping\n\n"...)
+			b.out = append(b.out, ping...)
 		}
-		for _, ev := range evs {
-			if ev.ID != "" {
-				b.out = append(append(append(b.out, "id: "...), ev.ID...), '\n')
-			}
-			b.out = append(append(b.out, "event: "...), ev.Type...)
-			b.out = append(append(b.out, "\ndata: "...), ev.Data...)
-			b.out = append(b.out, "\n\n"...)
-		}
+		b.out = appendEvents(b.out, evs)
 		if len(b.out) > 0 {
 			_ = b.conn.SetWriteDeadline(time.Now().Add(sseWriteTimeout))
 		}

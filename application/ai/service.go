@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
@@ -82,6 +81,7 @@ type reservation struct {
 	learnerID string
 	day       time.Time
 	amount    int64
+	prompt    int // the prompt's tokens, counted (-1: not counted)
 }
 
 // reserve holds the call's worst case (prompt estimate plus max output)
@@ -89,14 +89,15 @@ type reservation struct {
 // QuotaExceededError whose ResetAt is the next UTC midnight.
 func (s *Service) reserve(ctx context.Context, req llm.Request) (reservation, error) {
 	if req.LearnerID == "" {
-		return reservation{}, nil
+		return reservation{prompt: -1}, nil
 	}
 	limit, err := s.quotaFor(ctx, req.LearnerID)
 	if err != nil {
 		return reservation{}, err
 	}
 	day, resetAt := llm.QuotaDay(s.Clock.Now())
-	amount := llm.ReserveFor(s.Tokens.CountMessages(req.Model, req.System, req.Messages), req.MaxTokens)
+	prompt := s.Tokens.CountMessages(req.Model, req.System, req.Messages)
+	amount := llm.ReserveFor(prompt, req.MaxTokens)
 	_, ok, err := s.Ledger.Reserve(ctx, req.LearnerID, day, amount, limit)
 	if err != nil {
 		return reservation{}, err
@@ -104,7 +105,7 @@ func (s *Service) reserve(ctx context.Context, req llm.Request) (reservation, er
 	if !ok {
 		return reservation{}, &domain.QuotaExceededError{ResetAt: resetAt, Quota: "daily LLM tokens"}
 	}
-	return reservation{learnerID: req.LearnerID, day: day, amount: amount}, nil
+	return reservation{learnerID: req.LearnerID, day: day, amount: amount, prompt: prompt}, nil
 }
 
 // settle replaces the reservation with what the call really used and
@@ -205,7 +206,13 @@ func (s *Service) Stream(ctx context.Context, req llm.Request) (ports.Stream, er
 		s.settle(ctx, req, r, "", req.Model, llm.Usage{}, time.Since(start), err)
 		return nil, err
 	}
-	return &meteredStream{s: s, ctx: ctx, cancel: cancel, req: req, r: r, start: start, inner: st}, nil
+	if r.prompt < 0 {
+		r.prompt = s.Tokens.CountMessages(req.Model, req.System, req.Messages)
+	}
+	// The stream keeps what accounting needs, not the prompt's text: it
+	// lives as long as the answer does.
+	kept := llm.Request{Purpose: req.Purpose, LearnerID: req.LearnerID, Model: req.Model}
+	return &meteredStream{s: s, ctx: ctx, cancel: cancel, req: kept, r: r, start: start, inner: st}, nil
 }
 
 // meteredStream passes events through and settles once at the end.
@@ -220,14 +227,24 @@ type meteredStream struct {
 
 	once  sync.Once
 	usage llm.Usage
-	text  strings.Builder // the answer so far, for an estimate if no usage came
+	// The answer's tokens so far, for an estimate if no usage came:
+	// counted a few hundred bytes at a time (unsent holds the rest), so
+	// the answer's text is not kept for the stream's life, nor the
+	// tokenizer run on every token.
+	completion int
+	unsent     []byte
+	text       bool // some text came
 }
 
 func (m *meteredStream) Recv() (llm.Event, error) {
 	ev, err := m.inner.Recv()
 	switch {
-	case err == nil && ev.Kind == llm.EventDelta:
-		m.text.WriteString(ev.Text)
+	case err == nil && ev.Kind == llm.EventDelta && ev.Text != "":
+		m.text = true
+		m.unsent = append(m.unsent, ev.Text...)
+		if len(m.unsent) >= countBatch {
+			m.countUnsent()
+		}
 	case err == nil && ev.Kind == llm.EventUsage:
 		m.usage = ev.Usage
 	case errors.Is(err, io.EOF):
@@ -250,12 +267,13 @@ func (m *meteredStream) finish(callErr error) {
 	m.once.Do(func() {
 		defer m.cancel()
 		u := m.usage
-		if u.Total() == 0 && m.text.Len() > 0 {
+		if u.Total() == 0 && m.text {
 			// The stream ended before the provider's usage event: estimate,
 			// on the high side, rather than account nothing.
-			u = llm.Usage{PromptTokens: m.s.Tokens.CountMessages(m.req.Model, m.req.System, m.req.Messages),
-				CompletionTokens: m.s.Tokens.Count(m.req.Model, m.text.String())}
+			m.countUnsent()
+			u = llm.Usage{PromptTokens: m.r.prompt, CompletionTokens: m.completion}
 		}
+		m.unsent = nil
 		provider, model := "", m.req.Model
 		if info, ok := m.inner.(ports.StreamInfo); ok {
 			provider, model = info.Provider(), info.Model()
@@ -265,6 +283,16 @@ func (m *meteredStream) finish(callErr error) {
 		}
 		m.s.settle(m.ctx, m.req, m.r, provider, model, u, time.Since(m.start), callErr)
 	})
+}
+
+// countBatch is how much answer text is counted at once.
+const countBatch = 256
+
+func (m *meteredStream) countUnsent() {
+	if len(m.unsent) > 0 {
+		m.completion += m.s.Tokens.Count(m.req.Model, string(m.unsent))
+		m.unsent = m.unsent[:0]
+	}
 }
 
 // Provider and Model tell who answers, when the router knows.

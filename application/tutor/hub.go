@@ -23,7 +23,7 @@ func newHub() *hub { return &hub{gens: map[string]*gen{}} }
 // for a reader that is a little behind (a reader takes all that is new at
 // each wake-up); one further back reads the StreamLog. Bounded and small:
 // every stream held keeps them.
-const hubKeep = 32
+const hubKeep = 16
 
 type gen struct {
 	mu        sync.Mutex
@@ -35,6 +35,7 @@ type gen struct {
 	notify    chan struct{} // closed (and replaced) on every change
 	watchers  int
 	unwatched time.Time // when the last local watcher left
+	sink      Sink      // a client fed by publish itself (see Service.Attach)
 }
 
 func (h *hub) open(stream string, now time.Time) *gen {
@@ -76,7 +77,49 @@ func (g *gen) publish(ev ports.StreamEvent, end bool) {
 	}
 	close(g.notify)
 	g.notify = make(chan struct{})
+	sink := g.sink
 	g.mu.Unlock()
+	// Outside the lock: a sink writes to its client (a bounded wait), and
+	// only the generation publishes, so its events reach it in order.
+	if sink != nil && !sink.Send([]ports.StreamEvent{ev}, end) {
+		g.detach(sink, time.Now())
+	}
+}
+
+// attach makes sink the generation's pushed client: it is sent the events
+// so far, then each one as it is published. false when that is not
+// possible (another sink is attached, or the first events already left
+// memory): read the stream with a Subscription instead.
+func (g *gen) attach(sink Sink, now time.Time) bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.sink != nil || g.dropped != "" {
+		return false
+	}
+	// Under the lock, so that no event is published between the backlog
+	// and the first push.
+	if !sink.Send(append([]ports.StreamEvent(nil), g.events...), g.ended) {
+		return true // gone already: nothing more to send it
+	}
+	if !g.ended {
+		g.sink = sink
+		g.watchers++
+	}
+	return true
+}
+
+// detach forgets sink (its client left); it is no longer a watcher.
+func (g *gen) detach(sink Sink, now time.Time) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.sink != sink {
+		return
+	}
+	g.sink = nil
+	g.watchers--
+	if g.watchers <= 0 {
+		g.watchers, g.unwatched = 0, now
+	}
 }
 
 // since answers the events after afterID, whether the generation ended,

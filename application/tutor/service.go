@@ -82,6 +82,7 @@ type Service struct {
 	hub      *hub
 	counts   *countCache
 	watchdog watchdog
+	running  sync.WaitGroup // generations in progress (Drain)
 	logw     [logWriters]logWriter
 	logNext  atomic.Uint32
 }
@@ -281,12 +282,21 @@ func (s *Service) storeUser(ctx context.Context, t *turn, pending *chat.Message)
 
 // learnerOf reads what the system prompt says of the learner.
 func (s *Service) learnerOf(ctx context.Context, learnerID string) (chat.Learner, error) {
+	// Two independent reads on the path to the first token: at once.
+	var p *learner.Profile
+	var perr error
+	read := make(chan struct{})
+	go func() {
+		defer close(read)
+		p, perr = s.Profiles.Get(ctx, learnerID)
+	}()
 	u, err := s.Users.GetByID(ctx, learnerID)
+	<-read
 	if err != nil {
 		return chat.Learner{}, fmt.Errorf("load learner: %w", err)
 	}
 	prefs := learner.DefaultPreferences()
-	p, err := s.Profiles.Get(ctx, learnerID)
+	err = perr
 	switch {
 	case err == nil:
 		prefs = p.Preferences()

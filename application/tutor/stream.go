@@ -82,10 +82,65 @@ func (s *Service) StartStream(ctx context.Context, in SendInput) (Generation, er
 	run := &generation{s: s, t: t, m: m, st: st, cancel: cancel, start: start, key: g.Stream,
 		hub: s.hub.open(g.Stream, time.Now()), epoch: uint64(time.Now().UnixMilli()),
 		logged: make(chan struct{}), logw: &s.logw[s.logNext.Add(1)%logWriters]}
+	run.begin()
 	run.emit("meta", map[string]string{"conversation_id": t.conv.ID, "message_id": m.ID}, false)
-	go run.loop(gctx, first, err)
+	// The first event is handled here: a client attached next finds the
+	// first delta with the meta event, written with the response head.
+	stopped := false
+	if err == nil {
+		stopped = run.step(first)
+	}
+	s.running.Add(1)
+	go run.loop(gctx, stopped, err)
 	return g, nil
 }
+
+// Sink is a client that a generation feeds itself, from the goroutine
+// that reads the model: no goroutine, Subscription or copy of the events
+// of its own per client. Send gets the events in order (the last one with
+// end set) and answers false once the client is gone; it is called with
+// the generation waiting, so it must not block for long (a write with a
+// short deadline, or a buffer).
+type Sink interface {
+	Send(evs []ports.StreamEvent, end bool) bool
+}
+
+// Attach makes sink a client of a generation of this instance: it is sent
+// the events so far, then each one as it comes, and counts as watching
+// until Send answers false or detach is called (the client left, seen
+// otherwise). ok is false when the stream is not generated here, or its
+// first events left memory: read it with Subscribe then.
+func (s *Service) Attach(stream string, sink Sink) (detach func(), ok bool) {
+	g := s.hub.get(stream)
+	if g == nil || !g.attach(sink, time.Now()) {
+		return nil, false
+	}
+	return func() { g.detach(sink, time.Now()) }, true
+}
+
+// Drain waits for this instance's generations to finish, until ctx ends;
+// it then interrupts the others (stored as interrupted, their clients
+// told) and waits a little for them to be stored. For shutdown, once no
+// new message is accepted.
+func (s *Service) Drain(ctx context.Context) {
+	done := make(chan struct{})
+	go func() { s.running.Wait(); close(done) }()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	s.watchdog.cancelAll()
+	select {
+	case <-done:
+	case <-time.After(drainStore):
+		s.Logger.Warn("some interrupted answers were not stored before shutdown")
+	}
+}
+
+// drainStore is how long Drain waits for interrupted generations to store
+// their turn.
+const drainStore = 5 * time.Second
 
 type generation struct {
 	s         *Service
@@ -100,6 +155,13 @@ type generation struct {
 	n         uint64
 	logged    chan struct{} // closed when every event reached the log
 	abandoned atomic.Bool   // cancelled because nobody watched it
+
+	// The answer so far (only the generation's goroutine touches these).
+	guard  *chat.StreamGuard // the no-solution check, fed the model's text
+	raw    strings.Builder   // the model's text, for a usage estimate when the guard stops it (guarded answers only)
+	prompt int               // the prompt's tokens, for the same estimate
+	usage  llm.Usage
+	finish string
 
 	// The StreamLog's queue (under logw.mu, see logwriter.go).
 	logw    *logWriter
@@ -128,48 +190,20 @@ func (r *generation) emit(typ string, payload any, end bool) {
 
 // loop relays the model's events until the end, a failure, or nobody
 // watching for Grace; then stores the turn and ends the stream.
-func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
+func (r *generation) loop(ctx context.Context, stopped bool, err error) {
 	s := r.s
+	defer s.running.Done()
 	defer r.t.release()
 	defer r.cancel()
 	s.watchdog.add(r)
-	// The no-solution check runs on the text as it comes: what is shown,
-	// replayed and stored is the guard's output, never the raw answer.
-	guard := chat.NewStreamGuard(r.t.ex)
-	var raw strings.Builder // the model's text, for a usage estimate when the guard stops it
-	var usage llm.Usage
-	finish := ""
-	for {
-		if errors.Is(err, io.EOF) {
-			err = nil
-			break
+	for err == nil && !stopped {
+		var ev llm.Event
+		if ev, err = r.st.Recv(); err == nil {
+			stopped = r.step(ev)
 		}
-		if err != nil {
-			break
-		}
-		switch ev.Kind {
-		case llm.EventDelta:
-			if guard.Active() {
-				raw.WriteString(ev.Text)
-			}
-			if out := guard.Feed(ev.Text); out != "" {
-				r.emit("delta", map[string]string{"text": out}, false)
-			}
-		case llm.EventUsage:
-			usage = ev.Usage
-		case llm.EventDone:
-			finish = string(ev.FinishReason)
-		}
-		if guard.Stopped() {
-			// The rest would give the solution away: stop generating it.
-			finish = string(llm.FinishStop)
-			if usage.Total() == 0 {
-				usage = llm.Usage{PromptTokens: s.Tokens.CountMessages(r.t.req.Model, r.t.req.System, r.t.req.Messages),
-					CompletionTokens: s.Tokens.Count(r.t.req.Model, raw.String())}
-			}
-			break
-		}
-		ev, err = r.st.Recv()
+	}
+	if errors.Is(err, io.EOF) {
+		err = nil
 	}
 	s.watchdog.remove(r)
 	_ = r.st.Close()
@@ -179,11 +213,12 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 		m.Provider, m.Model = info.Provider(), info.Model()
 	}
 	if err == nil {
-		if tail := guard.Finish(); tail != "" {
+		if tail := r.guard.Finish(); tail != "" {
 			r.emit("delta", map[string]string{"text": tail}, false)
 		}
 	}
-	m.Usage, m.FinishReason, m.Content = usage, finish, guard.Text()
+	usage, finish := r.usage, r.finish
+	m.Usage, m.FinishReason, m.Content = usage, finish, r.guard.Text()
 	switch {
 	case err == nil:
 		m.Status = chat.StatusComplete
@@ -208,6 +243,44 @@ func (r *generation) loop(ctx context.Context, ev llm.Event, err error) {
 		r.emit("error", map[string]string{"code": code, "message": msg}, true)
 	}
 	s.hub.drop(r.key, 30*time.Second)
+}
+
+// begin sets up the no-solution check: it runs on the text as it comes,
+// and what is shown, replayed and stored is its output, never the raw
+// answer.
+func (r *generation) begin() {
+	r.guard = chat.NewStreamGuard(r.t.ex)
+	if r.guard.Active() {
+		r.prompt = r.s.Tokens.CountMessages(r.t.req.Model, r.t.req.System, r.t.req.Messages)
+	}
+	// The prompt's text is not needed any more: not kept for the answer's life.
+	r.t.req.System, r.t.req.Messages = "", nil
+}
+
+// step handles one event of the model; true when the answer must stop
+// there (the rest would give the solution away).
+func (r *generation) step(ev llm.Event) bool {
+	switch ev.Kind {
+	case llm.EventDelta:
+		if r.guard.Active() {
+			r.raw.WriteString(ev.Text)
+		}
+		if out := r.guard.Feed(ev.Text); out != "" {
+			r.emit("delta", map[string]string{"text": out}, false)
+		}
+	case llm.EventUsage:
+		r.usage = ev.Usage
+	case llm.EventDone:
+		r.finish = string(ev.FinishReason)
+	}
+	if !r.guard.Stopped() {
+		return false
+	}
+	r.finish = string(llm.FinishStop)
+	if r.usage.Total() == 0 {
+		r.usage = llm.Usage{PromptTokens: r.prompt, CompletionTokens: r.s.Tokens.Count(r.t.req.Model, r.raw.String())}
+	}
+	return true
 }
 
 func finishOr(f string) string {
@@ -250,6 +323,15 @@ func (w *watchdog) add(r *generation) {
 	w.mu.Lock()
 	w.gens[r] = struct{}{}
 	w.mu.Unlock()
+}
+
+// cancelAll interrupts every generation (shutdown).
+func (w *watchdog) cancelAll() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for r := range w.gens {
+		r.cancel()
+	}
 }
 
 func (w *watchdog) remove(r *generation) {

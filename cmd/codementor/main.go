@@ -197,6 +197,11 @@ func serve(ctx context.Context, cfg *config.Config, logOut io.Writer) error {
 	if err := httpadapter.Serve(ctx, srv.App, ln, cfg.ShutdownTimeout, log); err != nil {
 		return err
 	}
+	// Chat streams own their connections (not drained above): their
+	// answers get the same time to finish, then are stored as interrupted.
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.ShutdownTimeout)
+	srv.Tutor.Drain(dctx)
+	cancel()
 	log.Info("shutdown complete")
 	return nil
 }

@@ -34,6 +34,7 @@ type Server struct {
 	Exercises ports.ExerciseRepository
 	Jobs      *river.Queue
 	Reviews   *reviews.Service
+	Tutor     *tutor.Service
 	Config    *config.Config
 	Logger    *slog.Logger
 }

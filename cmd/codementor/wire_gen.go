@@ -294,6 +294,7 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		Exercises: exerciseRepository,
 		Jobs:      queue,
 		Reviews:   reviewsService,
+		Tutor:     tutorService,
 		Config:    cfg,
 		Logger:    logger,
 	}

@@ -115,6 +115,8 @@ func TestChatStreamsStoresAndResumes(t *testing.T) {
 	assert.Equal(t, "no-cache", res.Header.Get("Cache-Control"))
 	assert.Equal(t, "no", res.Header.Get("X-Accel-Buffering"))
 	assert.Empty(t, res.Header.Get("Content-Encoding"))
+	assert.NotEmpty(t, res.Header.Get("X-Request-ID"), "the middleware's headers reach the stream's head")
+	assert.Equal(t, []string{"chunked"}, res.TransferEncoding)
 	var types []string
 	var text strings.Builder
 	var conv string

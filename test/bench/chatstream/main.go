@@ -23,12 +23,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"regexp"
@@ -52,14 +54,19 @@ func main() {
 	tokenDelay := flag.Duration("token-delay", 50*time.Millisecond, "upstream pause between tokens")
 	heartbeat := flag.Duration("heartbeat", 15*time.Second, "the server's SSE heartbeat")
 	hold := flag.Duration("hold", 0, "keep the streams held this much longer after measuring (to take profiles on -pprof-addr)")
+	profiles := flag.String("profiles", "", "a directory to save the server's heap profiles in (base.pb.gz before the streams, held.pb.gz while held) and to print its memory statistics")
+	proto := flag.String("upstream", "h2", "how the fake upstream speaks: h2 (HTTPS with HTTP/2, as OpenAI's and Anthropic's APIs do; the server trusts its certificate through SSL_CERT_FILE) or h1 (plain HTTP/1.1, as a local model server may)")
 	flag.Parse()
+	if *proto != "h1" && *proto != "h2" {
+		fail(errors.New("-upstream is h1 or h2"))
+	}
 	if *dbURL == "" {
 		fail(errors.New("-database-url is required"))
 	}
 	raiseFileLimit()
-	up := newUpstream(*tokenDelay)
+	up := newUpstream(*tokenDelay, *proto == "h2")
 	defer up.close()
-	srv, err := startServer(*bin, *addr, *pprofAddr, *dbURL, *redisURL, up.url, *heartbeat)
+	srv, err := startServer(*bin, *addr, *pprofAddr, *dbURL, *redisURL, up, *heartbeat)
 	fail(err)
 	defer srv.stop()
 	base := "http://" + *addr
@@ -79,7 +86,7 @@ func main() {
 	}
 	dp50, dp99 := pct(totals(direct), 50), pct(totals(direct), 99)
 	rp50, rp99 := pct(totals(relay), 50), pct(totals(relay), 99)
-	fmt.Printf("time to first token, %d runs per way, upstream token every %s\n", *runs, *tokenDelay)
+	fmt.Printf("time to first token, %d runs per way, upstream token every %s, upstream %s\n", *runs, *tokenDelay, *proto)
 	fmt.Printf("  direct  p50 %8.2f ms  p99 %8.2f ms\n  relay   p50 %8.2f ms  p99 %8.2f ms\n", dp50, dp99, rp50, rp99)
 	// Where the relay's time goes: until the request reaches the upstream
 	// (auth, checks, reads, building the request), and from the upstream's
@@ -87,8 +94,8 @@ func main() {
 	fmt.Printf("  medians before the upstream: direct %.2f ms, relay %.2f ms; after its first token: direct %.2f ms, relay %.2f ms\n",
 		pct(befores(direct), 50), pct(befores(relay), 50), pct(afters(direct), 50), pct(afters(relay), 50))
 	o50, o99 := rp50-dp50, rp99-dp99
-	fmt.Printf("CHAT metric=ttft direct_p50_ms=%.2f relay_p50_ms=%.2f overhead_p50_ms=%.2f overhead_p99_ms=%.2f target_p50_ms=2 target_p99_ms=10 p50=%s p99=%s\n",
-		dp50, rp50, o50, o99, verdict(o50 < 2), verdict(o99 < 10))
+	fmt.Printf("CHAT metric=ttft upstream=%s direct_p50_ms=%.2f relay_p50_ms=%.2f overhead_p50_ms=%.2f overhead_p99_ms=%.2f target_p50_ms=2 target_p99_ms=10 p50=%s p99=%s\n",
+		*proto, dp50, rp50, o50, o99, verdict(o50 < 2), verdict(o99 < 10))
 
 	// 2. Many concurrent streams.
 	time.Sleep(2 * time.Second)
@@ -96,7 +103,10 @@ func main() {
 	fail(err)
 	baseRSS, err := rss(srv.cmd.Process.Pid)
 	fail(err)
-	baseConns := up.open.Load()
+	baseConns, baseFlight := up.open.Load(), up.inflight.Load()
+	if *profiles != "" {
+		fail(memoryReport(*pprofAddr, *profiles, "base"))
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	var started sync.WaitGroup
 	var failed atomic.Int64
@@ -119,32 +129,37 @@ func main() {
 	fail(err)
 	heldG, _ := goroutines(*pprofAddr)
 	perStream := float64(heldRSS-baseRSS) / float64(*streams)
-	fmt.Printf("%d streams held: server RSS %d KiB -> %d KiB (%.1f KiB per stream), goroutines %d -> %d, upstream connections %d -> %d\n",
-		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, baseG, heldG, baseConns, up.open.Load())
-	fmt.Printf("CHAT metric=memory streams=%d rss_base_kib=%d rss_held_kib=%d per_stream_kib=%.1f target_kib=64 result=%s\n",
-		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, verdict(perStream < 64*1024))
+	fmt.Printf("%d streams held: server RSS %d KiB -> %d KiB (%.1f KiB per stream), goroutines %d -> %d, upstream connections %d -> %d, requests %d -> %d\n",
+		*streams, baseRSS>>10, heldRSS>>10, perStream/1024, baseG, heldG, baseConns, up.open.Load(), baseFlight, up.inflight.Load())
+	fmt.Printf("CHAT metric=memory upstream=%s streams=%d rss_base_kib=%d rss_held_kib=%d per_stream_kib=%.1f target_kib=64 result=%s\n",
+		*proto, *streams, baseRSS>>10, heldRSS>>10, perStream/1024, verdict(perStream < 64*1024))
+	if *profiles != "" {
+		fail(memoryReport(*pprofAddr, *profiles, "held"))
+	}
 	if *hold > 0 {
 		fmt.Printf("holding the streams %s more (server pid %d, pprof on %s)\n", *hold, srv.cmd.Process.Pid, *pprofAddr)
 		time.Sleep(*hold)
 	}
 
-	// 3. Kill the clients: back to baseline within heartbeat + 1 s?
+	// 3. Kill the clients: back to baseline within heartbeat + 1 s? The
+	// upstream's requests in flight, and over HTTP/1.1 its connections (one
+	// per request; HTTP/2 multiplexes them on a few that stay open).
 	killed := time.Now()
 	cancel()
 	limit := *heartbeat + time.Second
 	var back time.Duration = -1
 	for time.Since(killed) < limit+10*time.Second {
 		g, err := goroutines(*pprofAddr)
-		if err == nil && g <= baseG+10 && up.open.Load() <= baseConns {
+		if err == nil && g <= baseG+10 && up.inflight.Load() <= baseFlight && (up.h2 || up.open.Load() <= baseConns) {
 			back = time.Since(killed)
 			break
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
 	g, _ := goroutines(*pprofAddr)
-	fmt.Printf("after killing the clients: goroutines %d (baseline %d), upstream connections %d (baseline %d), back after %s\n",
-		g, baseG, up.open.Load(), baseConns, back.Round(time.Millisecond))
-	fmt.Printf("CHAT metric=cleanup back_ms=%d limit_ms=%d result=%s\n", back.Milliseconds(), limit.Milliseconds(),
+	fmt.Printf("after killing the clients: goroutines %d (baseline %d), upstream requests %d (baseline %d), connections %d (baseline %d), back after %s\n",
+		g, baseG, up.inflight.Load(), baseFlight, up.open.Load(), baseConns, back.Round(time.Millisecond))
+	fmt.Printf("CHAT metric=cleanup upstream=%s back_ms=%d limit_ms=%d result=%s\n", *proto, back.Milliseconds(), limit.Milliseconds(),
 		verdict(back >= 0 && back <= limit))
 }
 
@@ -205,10 +220,14 @@ func raiseFileLimit() {
 // ---- the fake upstream: OpenAI's chat completions SSE ----
 
 type upstream struct {
-	srv   *http.Server
-	url   string
-	delay time.Duration
-	open  atomic.Int64
+	srv      *httptest.Server
+	h2       bool
+	client   *http.Client // trusts the upstream's certificate
+	certFile string       // its certificate (PEM), for the server's SSL_CERT_FILE
+	url      string
+	delay    time.Duration
+	open     atomic.Int64 // connections
+	inflight atomic.Int64 // requests being answered
 	// When the latest request arrived and when its first token was
 	// written (unix nanoseconds): the time-to-first-token runs are
 	// sequential, so they split each run into before and after the
@@ -216,23 +235,39 @@ type upstream struct {
 	arrived, firstSent atomic.Int64
 }
 
-func newUpstream(delay time.Duration) *upstream {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	fail(err)
-	u := &upstream{delay: delay, url: "http://" + ln.Addr().String() + "/v1"}
-	u.srv = &http.Server{Handler: http.HandlerFunc(u.serve), ConnState: func(_ net.Conn, s http.ConnState) {
+func newUpstream(delay time.Duration, h2 bool) *upstream {
+	u := &upstream{delay: delay, h2: h2}
+	u.srv = httptest.NewUnstartedServer(http.HandlerFunc(u.serve))
+	u.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		switch s {
 		case http.StateNew:
 			u.open.Add(1)
 		case http.StateClosed, http.StateHijacked:
 			u.open.Add(-1)
 		}
-	}}
-	go func() { _ = u.srv.Serve(ln) }()
+	}
+	if !h2 {
+		u.srv.Start()
+		u.url, u.client = u.srv.URL+"/v1", &http.Client{}
+		return u
+	}
+	u.srv.EnableHTTP2 = true
+	u.srv.StartTLS()
+	u.url, u.client = u.srv.URL+"/v1", u.srv.Client()
+	f, err := os.CreateTemp("", "chatstream-upstream-*.pem")
+	fail(err)
+	fail(pem.Encode(f, &pem.Block{Type: "CERTIFICATE", Bytes: u.srv.Certificate().Raw}))
+	fail(f.Close())
+	u.certFile = f.Name()
 	return u
 }
 
-func (u *upstream) close() { _ = u.srv.Close() }
+func (u *upstream) close() {
+	u.srv.Close()
+	if u.certFile != "" {
+		_ = os.Remove(u.certFile)
+	}
+}
 
 var tokensRe = regexp.MustCompile(`TOKENS=(\d+)`)
 
@@ -240,6 +275,8 @@ var tokensRe = regexp.MustCompile(`TOKENS=(\d+)`)
 // learner's message may ask for a number of tokens with TOKENS=n.
 func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 	u.arrived.Store(time.Now().UnixNano())
+	u.inflight.Add(1)
+	defer u.inflight.Add(-1)
 	body, _ := io.ReadAll(r.Body)
 	n := 600
 	if m := tokensRe.FindSubmatch(body); m != nil {
@@ -280,7 +317,7 @@ func (u *upstream) serve(w http.ResponseWriter, r *http.Request) {
 func (u *upstream) firstTokenDirect(tokens int) (ttft, error) {
 	body := fmt.Sprintf(`{"model":"gpt-4.1-mini","stream":true,"messages":[{"role":"user","content":"TOKENS=%d"}]}`, tokens)
 	start := time.Now()
-	res, err := http.Post(u.url+"/chat/completions", "application/json", strings.NewReader(body))
+	res, err := u.client.Post(u.url+"/chat/completions", "application/json", strings.NewReader(body))
 	if err != nil {
 		return ttft{}, err
 	}
@@ -299,15 +336,18 @@ func (u *upstream) firstTokenDirect(tokens int) (ttft, error) {
 
 type server struct{ cmd *exec.Cmd }
 
-func startServer(bin, addr, pprofAddr, dbURL, redisURL, upstreamURL string, heartbeat time.Duration) (*server, error) {
+func startServer(bin, addr, pprofAddr, dbURL, redisURL string, up *upstream, heartbeat time.Duration) (*server, error) {
 	cmd := exec.Command(bin, "serve")
 	cmd.Env = append(os.Environ(), "HTTP_ADDR="+addr, "PPROF_ADDR="+pprofAddr, "DATABASE_URL="+dbURL, "REDIS_URL="+redisURL,
 		"REDIS_KEY_PREFIX=bench-chat-"+strconv.FormatInt(time.Now().UnixNano(), 36)+":", "JWT_SECRET=bench-only-jwt-secret-0123456789-0123456789", "COOKIE_SECURE=false",
-		"OPENAI_API_KEY=sk-bench", "OPENAI_BASE_URL="+upstreamURL, "LLM_DAILY_TOKENS=1000000000",
+		"OPENAI_API_KEY=sk-bench", "OPENAI_BASE_URL="+up.url, "LLM_DAILY_TOKENS=1000000000",
 		"CHAT_MESSAGES_PER_MINUTE=1000000", "CHAT_MAX_CONCURRENT=100000", "SSE_HEARTBEAT="+heartbeat.String(),
 		"LOG_LEVEL=warn", "AUTH_RATE_LOGIN_IP=1000/1m", "AUTH_RATE_REGISTER_IP=1000/1m",
 		"AUTH_RATE_LOGIN_ACCOUNT=1000/1m", "AUTH_RATE_REGISTER_ACCOUNT=1000/1m", "DB_MAX_CONNS=20",
 		"HTTP_BODY_LIMIT_BYTES=1048576")
+	if up.certFile != "" {
+		cmd.Env = append(cmd.Env, "SSL_CERT_FILE="+up.certFile)
+	}
 	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
 	// The server never outlives the benchmark, however it ends.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -414,6 +454,47 @@ func holdStream(ctx context.Context, base, token string, firstDelta func()) erro
 }
 
 // ---- measurements of the server process ----
+
+// memoryReport prints the server's memory statistics (before and after a
+// forced collection) and saves its heap profile as dir/name.pb.gz.
+func memoryReport(pprofAddr, dir, name string) error {
+	stats := func(q string) (string, error) {
+		res, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?debug=1" + q)
+		if err != nil {
+			return "", err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		var out []string
+		for _, l := range strings.Split(string(b), "\n") {
+			for _, k := range []string{"HeapAlloc", "HeapInuse", "HeapIdle", "HeapReleased", "Stack", "NextGC"} {
+				if strings.HasPrefix(l, "# "+k+" = ") {
+					out = append(out, strings.TrimPrefix(l, "# "))
+				}
+			}
+		}
+		return strings.Join(out, ", "), err
+	}
+	before, err := stats("")
+	if err != nil {
+		return err
+	}
+	res, err := http.Get("http://" + pprofAddr + "/debug/pprof/heap?gc=1")
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(dir+"/"+name+".pb.gz", b, 0o644); err != nil {
+		return err
+	}
+	after, err := stats("")
+	fmt.Printf("  memory %s: %s\n  memory %s after a collection: %s\n", name, before, name, after)
+	return err
+}
 
 func goroutines(pprofAddr string) (int, error) {
 	res, err := http.Get("http://" + pprofAddr + "/debug/pprof/goroutine?debug=1")

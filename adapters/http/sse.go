@@ -1,0 +1,246 @@
+package http
+
+import (
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/codementor/codementor/ports"
+)
+
+// setSSEHeaders names the answer an event stream that nothing on the way
+// (caches, nginx, compression) may hold back.
+func setSSEHeaders(c *fiber.Ctx) {
+	c.Set(fiber.HeaderContentType, "text/event-stream; charset=utf-8")
+	c.Set(fiber.HeaderCacheControl, "no-cache")
+	c.Set("X-Accel-Buffering", "no")
+}
+
+// appendEvents formats events as Server-Sent Events.
+func appendEvents(dst []byte, evs []ports.StreamEvent) []byte {
+	for _, ev := range evs {
+		if ev.ID != "" {
+			dst = append(append(append(dst, "id: "...), ev.ID...), '\n')
+		}
+		dst = append(append(dst, "event: "...), ev.Type...)
+		dst = append(append(dst, "\ndata: "...), ev.Data...)
+		dst = append(dst, "\n\n"...)
+	}
+	return dst
+}
+
+// ping is the heartbeat: an SSE comment.
+const ping = ": ping\n\n"
+
+// hijackSSE answers the request with sink's stream on the connection
+// itself, once the handler chain returned: fasthttp hands the connection
+// over (Server.KeepHijackedConns) and lets go of its worker, buffers and
+// request context; the sink writes the response head and then every event
+// as the generation publishes it, from the generation's goroutine. The
+// head is the response fasthttp would have written (the status and every
+// header the middleware set), chunked, and the connection closes at the
+// end of the stream.
+func hijackSSE(c *fiber.Ctx, sink *sseSink) {
+	rc := c.Context()
+	rc.HijackSetNoResponse(true)
+	rc.Hijack(func(conn net.Conn) {
+		// fasthttp keeps rc valid until this function returns.
+		rc.Response.Header.SetContentLength(-1)
+		rc.Response.Header.SetConnectionClose()
+		head := rc.Response.Header.AppendBytes(nil)
+		if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
+			conn = u.UnsafeConn() // the socket itself, not fasthttp's pooled wrapper
+		}
+		sink.attach(conn, head)
+	})
+}
+
+// sseSink is a client of a generation fed by the generation itself
+// (tutor.Sink): each Send is one chunk written to the connection with a
+// deadline; a failed write means the client left. Until the connection is
+// handed over, events wait in memory (bounded). A timer, not a goroutine,
+// sends the heartbeat when nothing was written for beat, which also
+// reveals a client that left while the model was silent.
+type sseSink struct {
+	mu      sync.Mutex
+	conn    net.Conn // nil until attached
+	buf     []byte   // before attach: the chunks waiting; after: scratch
+	beat    time.Duration
+	timer   *time.Timer
+	created time.Time
+	wrote   time.Time // last write
+	detach  func()    // tells the generation the client left (set before attach)
+	gone    bool      // the client left, or the connection was never handed over
+	ended   bool      // the last event was sent or is waiting
+	closed  bool
+}
+
+// sseMaxPending bounds the events kept before the connection is handed
+// over (normally microseconds after the first ones).
+const sseMaxPending = 64 << 10
+
+func newSSESink(beat time.Duration) *sseSink {
+	return &sseSink{beat: beat, created: time.Now()}
+}
+
+// Send implements tutor.Sink.
+func (s *sseSink) Send(evs []ports.StreamEvent, end bool) bool {
+	if len(evs) == 0 && !end {
+		return true
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.gone {
+		return false
+	}
+	if s.conn == nil {
+		if len(evs) > 0 {
+			s.buf = appendChunk(s.buf, evs)
+		}
+		s.ended = s.ended || end
+		if len(s.buf) > sseMaxPending || time.Since(s.created) > sseWriteTimeout {
+			s.gone = true // the connection was never handed over
+			s.buf = nil
+			return false
+		}
+		return true
+	}
+	b := s.scratch()
+	if len(evs) > 0 {
+		b = appendChunk(b, evs)
+	}
+	if end {
+		b = append(b, "0\r\n\r\n"...)
+	}
+	if !s.write(b) {
+		return false
+	}
+	if end {
+		s.ended = true
+		s.close()
+	}
+	return true
+}
+
+// attach is handed the connection and the response head: it writes them
+// with the events waiting, then starts the heartbeat.
+func (s *sseSink) attach(conn net.Conn, head []byte) {
+	s.mu.Lock()
+	if s.gone {
+		s.mu.Unlock()
+		_ = conn.Close()
+		return
+	}
+	s.conn = conn
+	b := append(head, s.buf...)
+	if s.ended {
+		b = append(b, "0\r\n\r\n"...)
+	}
+	s.buf = nil
+	ok := s.write(b)
+	switch {
+	case ok && s.ended:
+		s.close()
+	case ok:
+		s.timer = time.AfterFunc(s.beat, s.heartbeat)
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.detach()
+	}
+}
+
+// heartbeat writes a comment when nothing was written for beat.
+func (s *sseSink) heartbeat() {
+	s.mu.Lock()
+	if s.gone || s.closed {
+		s.mu.Unlock()
+		return
+	}
+	if idle := time.Since(s.wrote); idle < s.beat {
+		s.timer.Reset(s.beat - idle)
+		s.mu.Unlock()
+		return
+	}
+	ok := s.write(appendRawChunk(s.scratch(), ping))
+	if ok {
+		s.timer.Reset(s.beat)
+	}
+	s.mu.Unlock()
+	if !ok {
+		s.detach() // outside the lock: it takes the generation's
+	}
+}
+
+// write sends b with a deadline; a failure closes the connection.
+func (s *sseSink) write(b []byte) bool {
+	s.wrote = time.Now()
+	_ = s.conn.SetWriteDeadline(s.wrote.Add(sseWriteTimeout))
+	_, err := s.conn.Write(b)
+	if cap(b) <= sseKeep {
+		s.buf = b[:0]
+	}
+	if err != nil {
+		s.gone = true
+		s.close()
+		return false
+	}
+	return true
+}
+
+func (s *sseSink) close() {
+	if s.closed {
+		return
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.buf = nil
+	_ = s.conn.Close()
+}
+
+// scratch is the kept buffer (after attach), emptied.
+func (s *sseSink) scratch() []byte {
+	b := s.buf[:0]
+	s.buf = nil
+	return b
+}
+
+// chunkRoom is the room kept in front of a chunk for its size line.
+const chunkRoom = len("ffffffff\r\n")
+
+// appendChunk appends evs as one HTTP/1.1 chunk.
+func appendChunk(dst []byte, evs []ports.StreamEvent) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, chunkRoom)...)
+	dst = appendEvents(dst, evs)
+	return frameChunk(dst, start)
+}
+
+// appendRawChunk appends text as one chunk.
+func appendRawChunk(dst []byte, text string) []byte {
+	start := len(dst)
+	dst = append(dst, make([]byte, chunkRoom)...)
+	dst = append(dst, text...)
+	return frameChunk(dst, start)
+}
+
+// frameChunk writes the size line of the chunk whose data follows
+// chunkRoom bytes at start, right-aligned in that room, and closes the
+// chunk; the unused room is cut out.
+func frameChunk(b []byte, start int) []byte {
+	data := len(b) - start - chunkRoom
+	var hex [16]byte
+	line := append(strconv.AppendUint(hex[:0], uint64(data), 16), '\r', '\n')
+	at := start + chunkRoom - len(line)
+	copy(b[at:], line)
+	b = append(b, '\r', '\n')
+	if at > start {
+		b = append(b[:start], b[at:]...)
+	}
+	return b
+}
