@@ -41,18 +41,33 @@ const ping = ": ping\n\n"
 // request context; the sink writes the response head and then every event
 // as the generation publishes it, from the generation's goroutine. The
 // head is the response fasthttp would have written (the status and every
-// header the middleware set), chunked, and the connection closes at the
-// end of the stream.
+// header the middleware set). Over HTTP/1.1 the body is chunked and, once
+// it ended well, the connection goes back to fasthttp for the client's
+// next request (keep-alive; a client does not pipeline requests behind a
+// POST); an HTTP/1.0 client (or one that asked for it) gets the body until
+// the connection closes.
 func hijackSSE(c *fiber.Ctx, sink *sseSink) {
 	rc := c.Context()
+	srv := c.App().Server()
+	keep := rc.Request.Header.IsHTTP11() && !rc.Request.Header.ConnectionClose()
+	sink.chunked = rc.Request.Header.IsHTTP11()
 	rc.HijackSetNoResponse(true)
 	rc.Hijack(func(conn net.Conn) {
 		// fasthttp keeps rc valid until this function returns.
-		rc.Response.Header.SetContentLength(-1)
-		rc.Response.Header.SetConnectionClose()
+		if sink.chunked {
+			rc.Response.Header.SetContentLength(-1)
+		} else {
+			rc.Response.Header.SetContentLength(-2) // identity, until the connection closes
+		}
+		if !keep {
+			rc.Response.Header.SetConnectionClose()
+		}
 		head := rc.Response.Header.AppendBytes(nil)
 		if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
 			conn = u.UnsafeConn() // the socket itself, not fasthttp's pooled wrapper
+		}
+		if keep {
+			sink.serve = func(c net.Conn) { _ = srv.ServeConn(c) }
 		}
 		sink.attach(conn, head)
 	})
@@ -71,10 +86,12 @@ type sseSink struct {
 	beat    time.Duration
 	timer   *time.Timer
 	created time.Time
-	wrote   time.Time // last write
-	detach  func()    // tells the generation the client left (set before attach)
-	gone    bool      // the client left, or the connection was never handed over
-	ended   bool      // the last event was sent or is waiting
+	wrote   time.Time      // last write
+	detach  func()         // tells the generation the client left (set before attach)
+	chunked bool           // HTTP/1.1 chunked body (otherwise until the connection closes)
+	serve   func(net.Conn) // serves the connection's next requests after a good end (nil: close it)
+	gone    bool           // the client left, or the connection was never handed over
+	ended   bool           // the last event was sent or is waiting
 	closed  bool
 }
 
@@ -83,7 +100,7 @@ type sseSink struct {
 const sseMaxPending = 64 << 10
 
 func newSSESink(beat time.Duration) *sseSink {
-	return &sseSink{beat: beat, created: time.Now()}
+	return &sseSink{beat: beat, created: time.Now(), chunked: true}
 }
 
 // Send implements tutor.Sink.
@@ -98,7 +115,7 @@ func (s *sseSink) Send(evs []ports.StreamEvent, end bool) bool {
 	}
 	if s.conn == nil {
 		if len(evs) > 0 {
-			s.buf = appendChunk(s.buf, evs)
+			s.buf = s.appendEvents(s.buf, evs)
 		}
 		s.ended = s.ended || end
 		if len(s.buf) > sseMaxPending || time.Since(s.created) > sseWriteTimeout {
@@ -110,19 +127,35 @@ func (s *sseSink) Send(evs []ports.StreamEvent, end bool) bool {
 	}
 	b := s.scratch()
 	if len(evs) > 0 {
-		b = appendChunk(b, evs)
+		b = s.appendEvents(b, evs)
 	}
 	if end {
-		b = append(b, "0\r\n\r\n"...)
+		b = s.appendEnd(b)
 	}
 	if !s.write(b) {
 		return false
 	}
 	if end {
 		s.ended = true
-		s.close()
+		s.finish()
 	}
 	return true
+}
+
+// appendEvents appends evs as the body's next part.
+func (s *sseSink) appendEvents(dst []byte, evs []ports.StreamEvent) []byte {
+	if s.chunked {
+		return appendChunk(dst, evs)
+	}
+	return appendEvents(dst, evs)
+}
+
+// appendEnd appends the body's end (the last chunk).
+func (s *sseSink) appendEnd(dst []byte) []byte {
+	if s.chunked {
+		return append(dst, "0\r\n\r\n"...)
+	}
+	return dst
 }
 
 // attach is handed the connection and the response head: it writes them
@@ -137,13 +170,13 @@ func (s *sseSink) attach(conn net.Conn, head []byte) {
 	s.conn = conn
 	b := append(head, s.buf...)
 	if s.ended {
-		b = append(b, "0\r\n\r\n"...)
+		b = s.appendEnd(b)
 	}
 	s.buf = nil
 	ok := s.write(b)
 	switch {
 	case ok && s.ended:
-		s.close()
+		s.finish()
 	case ok:
 		s.timer = time.AfterFunc(s.beat, s.heartbeat)
 	}
@@ -165,7 +198,13 @@ func (s *sseSink) heartbeat() {
 		s.mu.Unlock()
 		return
 	}
-	ok := s.write(appendRawChunk(s.scratch(), ping))
+	b := s.scratch()
+	if s.chunked {
+		b = appendRawChunk(b, ping)
+	} else {
+		b = append(b, ping...)
+	}
+	ok := s.write(b)
 	if ok {
 		s.timer.Reset(s.beat)
 	}
@@ -189,6 +228,22 @@ func (s *sseSink) write(b []byte) bool {
 		return false
 	}
 	return true
+}
+
+// finish ends a stream that was written to its end: the connection
+// serves the client's next request, or closes.
+func (s *sseSink) finish() {
+	if s.serve == nil || s.closed {
+		s.close()
+		return
+	}
+	s.closed = true
+	if s.timer != nil {
+		s.timer.Stop()
+	}
+	s.buf = nil
+	_ = s.conn.SetWriteDeadline(time.Time{})
+	go s.serve(s.conn)
 }
 
 func (s *sseSink) close() {

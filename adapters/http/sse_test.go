@@ -79,6 +79,68 @@ func TestSinkWritesWaitingEventsThenLiveOnesAndEnds(t *testing.T) {
 	assert.Zero(t, detached.Load())
 }
 
+func TestSinkHandsAWellEndedConnectionOn(t *testing.T) {
+	t.Parallel()
+	served := make(chan net.Conn, 1)
+	s, res, _, client := sinkPair(t, time.Minute, func(s *sseSink) { s.serve = func(c net.Conn) { served <- c } })
+	require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "done", `{}`)}, true))
+	var conn net.Conn
+	select {
+	case conn = <-served:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the connection was not handed on for the next request")
+	}
+	// The body ended (last chunk) without the connection closing: the
+	// client may send its next request on it.
+	body, err := io.ReadAll(res.Body)
+	require.NoError(t, err)
+	assert.Equal(t, "id: 1-1\nevent: done\ndata: {}\n\n", string(body))
+	_, err = client.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	got := make([]byte, 64)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(2*time.Second)))
+	n, err := conn.Read(got)
+	require.NoError(t, err)
+	assert.Equal(t, "GET / HTTP/1.1", strings.SplitN(string(got[:n]), "\r\n", 2)[0])
+	_ = conn.Close()
+
+	// A client that left is not handed on.
+	s2, _, _, client2 := sinkPair(t, time.Minute, func(s *sseSink) { s.serve = func(c net.Conn) { served <- c } })
+	require.NoError(t, client2.Close())
+	for i := 0; i < 20 && s2.Send([]ports.StreamEvent{ev("1-1", "delta", `{}`)}, false); i++ {
+		time.Sleep(5 * time.Millisecond)
+	}
+	assert.False(t, s2.Send([]ports.StreamEvent{ev("1-2", "done", `{}`)}, true))
+	select {
+	case <-served:
+		t.Fatal("a failed connection was handed on")
+	case <-time.After(100 * time.Millisecond):
+	}
+}
+
+func TestSinkWithoutChunksForHTTP10(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer ln.Close()
+	client, err := net.Dial("tcp", ln.Addr().String())
+	require.NoError(t, err)
+	defer client.Close()
+	server, err := ln.Accept()
+	require.NoError(t, err)
+	s := newSSESink(10 * time.Millisecond)
+	s.chunked = false
+	s.detach = func() {}
+	s.attach(server, []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nConnection: close\r\n\r\n"))
+	time.Sleep(30 * time.Millisecond) // a heartbeat or two
+	require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "done", `{}`)}, true))
+	all, err := io.ReadAll(client)
+	require.NoError(t, err, "the body ends with the connection")
+	body := strings.SplitN(string(all), "\r\n\r\n", 2)[1]
+	assert.True(t, strings.HasPrefix(body, ping), "no chunk framing: %q", body)
+	assert.True(t, strings.HasSuffix(body, "id: 1-1\nevent: done\ndata: {}\n\n"))
+}
+
 func TestSinkEndedBeforeTheConnectionCame(t *testing.T) {
 	t.Parallel()
 	_, res, _, _ := sinkPair(t, time.Minute, func(s *sseSink) {
