@@ -466,18 +466,22 @@ done < <(awk '$1 == "GRADING" {
 # fresh database with a fake upstream emitting a token every 50 ms, and
 # prints CHAT lines: time to first token through /chat/stream vs the
 # upstream directly, memory per held stream, and cleanup after the clients
-# are killed.
+# are killed. It runs twice: with the upstream speaking HTTPS and HTTP/2,
+# as OpenAI's and Anthropic's APIs do (h2), then plain HTTP/1.1, as a
+# local model server may (h1: one upstream connection per stream).
 echo
-log "Tutor chat streaming: TTFT overhead, $CHAT_STREAMS held streams, cleanup"
-psql_admin -c "DROP DATABASE IF EXISTS ${DB_NAME}_chat WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}_chat" >/dev/null ||
-	die "could not create database ${DB_NAME}_chat"
+log "Tutor chat streaming: TTFT overhead, $CHAT_STREAMS held streams, cleanup (upstream over HTTP/2, then HTTP/1.1)"
 go build -o "$tmp/chatstream" ./test/bench/chatstream || die "could not build test/bench/chatstream"
-chat_out="$tmp/chatstream.out"
-"$tmp/chatstream" -bin "$tmp/codementor" -database-url "postgres://postgres@127.0.0.1:5432/${DB_NAME}_chat?sslmode=disable" \
-	-streams "$CHAT_STREAMS" 2>/dev/null | tee "$chat_out" || die "the chat streaming benchmark failed"
-while IFS= read -r line; do
-	summary+=("$line")
-done < <(grep '^CHAT ' "$chat_out")
+for proto in h2 h1; do
+	psql_admin -c "DROP DATABASE IF EXISTS ${DB_NAME}_chat WITH (FORCE)" -c "CREATE DATABASE ${DB_NAME}_chat" >/dev/null ||
+		die "could not create database ${DB_NAME}_chat"
+	chat_out="$tmp/chatstream-$proto.out"
+	"$tmp/chatstream" -bin "$tmp/codementor" -database-url "postgres://postgres@127.0.0.1:5432/${DB_NAME}_chat?sslmode=disable" \
+		-streams "$CHAT_STREAMS" -upstream "$proto" 2>/dev/null | tee "$chat_out" || die "the chat streaming benchmark failed ($proto)"
+	while IFS= read -r line; do
+		summary+=("$line")
+	done < <(grep '^CHAT ' "$chat_out")
+done
 
 # ---------------------------------------------------------------- review preparation (begin)
 # test/bench/reviewprep runs a code review's preparation (RunReview: tree,

@@ -5,12 +5,18 @@
 //  1. time to first token through POST /api/v1/chat/stream (auth, the
 //     database writes, the generation, the hub, SSE) versus reading the same
 //     fake upstream directly, alternating, as median and p99 overheads
-//     (targets: < 2 ms and < 10 ms);
+//     (targets: < 2 ms and < 10 ms), with the medians split into before
+//     the request reaches the upstream and after its first token;
 //  2. -streams (1,000) concurrent streams held open: the server's resident
 //     memory per stream (target: < 64 KiB);
 //  3. after the clients are killed: how long until the server's goroutines
 //     and the upstream's open connections are back to their baseline
 //     (target: within one heartbeat interval plus 1 s).
+//
+// The upstream speaks HTTPS with HTTP/2 (-upstream h2, as OpenAI's and
+// Anthropic's APIs do: streams share a few connections; the server trusts
+// its certificate through SSL_CERT_FILE) or plain HTTP/1.1 (-upstream h1,
+// as a local model server may: one connection per stream).
 //
 // It prints CHAT key=value lines for scripts to grep. The exit status is
 // non-zero only when something broke, not for a missed target.
