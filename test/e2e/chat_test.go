@@ -354,3 +354,63 @@ func sharedEnv(s *server) []string {
 	}
 	return out
 }
+
+// TestChatStreamAtShutdown: answers in progress at SIGTERM get the drain
+// time, then are stored as interrupted and their clients told; a stream
+// that ends in time ends normally; the process exits 0.
+func TestChatStreamAtShutdown(t *testing.T) {
+	t.Parallel()
+	oa := openaiserver.New(t, openaiserver.Config{APIKey: "sk-test"})
+	a := startServer(t, "OPENAI_API_KEY=sk-test", "OPENAI_BASE_URL="+oa.URL(), "LLM_ROUTE_CHAT=openai",
+		"SHUTDOWN_TIMEOUT=1500ms", "CHAT_MAX_CONCURRENT=4")
+	c := newAPI(t, a.base)
+	tok := learner(t, c, "shutdown@example.com", "go")
+
+	oa.Enqueue(openaiserver.Reply{Text: "short answer here", ChunkDelay: 100 * time.Millisecond},
+		openaiserver.Reply{Text: strings.Repeat("word ", 200), ChunkDelay: 100 * time.Millisecond})
+	short, res := openSSE(t, "POST", a.base+"/api/v1/chat/stream", tok, chatBody(t, map[string]any{"message": "Short please"}), nil)
+	require.NotNil(t, short, "status %d", res.StatusCode)
+	long, res := openSSE(t, "POST", a.base+"/api/v1/chat/stream", tok, chatBody(t, map[string]any{"message": "Long please"}), nil)
+	require.NotNil(t, long, "status %d", res.StatusCode)
+	first, ok := long.next(t)
+	require.True(t, ok)
+	require.Equal(t, "meta", first.typ)
+	conv := first.data["conversation_id"].(string)
+	msgID := first.data["message_id"].(string)
+
+	stopped := make(chan error, 1)
+	go func() { stopped <- a.stop() }()
+
+	last := func(s *sse) sseEvent {
+		var end sseEvent
+		for {
+			ev, ok := s.next(t)
+			if !ok {
+				return end
+			}
+			end = ev
+		}
+	}
+	assert.Equal(t, "done", last(short).typ, "an answer that ends within the drain time ends normally")
+	end := last(long)
+	assert.Equal(t, "error", end.typ)
+	assert.Equal(t, "interrupted", end.data["code"])
+	short.close()
+	long.close()
+	select {
+	case err := <-stopped:
+		require.NoError(t, err, "exit code 0")
+	case <-time.After(20 * time.Second):
+		t.Fatal("the server did not stop")
+	}
+
+	// Stored as interrupted, with the text that was generated.
+	b := startServer(t, sharedEnv(a)...)
+	r := newAPI(t, b.base).do("GET", "/api/v1/chat/conversations/"+conv, nil, tok)
+	require.Equal(t, http.StatusOK, r.status, r.raw)
+	msgs := r.body["messages"].([]any)
+	m := msgs[len(msgs)-1].(map[string]any)
+	assert.Equal(t, msgID, m["id"])
+	assert.Equal(t, "interrupted", m["status"])
+	assert.True(t, strings.HasPrefix(m["content"].(string), "word "), m["content"])
+}
