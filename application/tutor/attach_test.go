@@ -55,6 +55,17 @@ func (s *recordingSink) events() []ports.StreamEvent {
 	return append([]ports.StreamEvent(nil), s.evs...)
 }
 
+// startAttached starts a stream of the learner's message and attaches sink.
+func startAttached(t *testing.T, svc *tutor.Service, learnerID, msg string, sink *recordingSink) (tutor.Generation, func()) {
+	t.Helper()
+	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: learnerID, Message: msg})
+	require.NoError(t, err)
+	detach, ok := svc.Attach(g.Stream, sink)
+	require.True(t, ok)
+	require.NotNil(t, detach)
+	return g, detach
+}
+
 func TestAttachedSinkGetsEveryEventInOrder(t *testing.T) {
 	t.Parallel()
 	f, l, svc, log := withLLM(t)
@@ -63,12 +74,8 @@ func TestAttachedSinkGetsEveryEventInOrder(t *testing.T) {
 	p.delay = 5 * time.Millisecond
 	l.Plan(p)
 
-	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "What is a loop?"})
-	require.NoError(t, err)
 	sink := newRecordingSink()
-	detach, ok := svc.Attach(g.Stream, sink)
-	require.True(t, ok)
-	require.NotNil(t, detach)
+	g, _ := startAttached(t, svc, me, "What is a loop?", sink)
 	select {
 	case <-sink.done:
 	case <-time.After(5 * time.Second):
@@ -86,7 +93,7 @@ func TestAttachedSinkGetsEveryEventInOrder(t *testing.T) {
 
 	// A second sink is refused (read with Subscribe), as is a stream that
 	// is not generated here.
-	_, ok = svc.Attach(g.Stream, newRecordingSink())
+	_, ok := svc.Attach(g.Stream, newRecordingSink())
 	assert.False(t, ok)
 	_, ok = svc.Attach("no-such-stream", newRecordingSink())
 	assert.False(t, ok)
@@ -100,19 +107,12 @@ func TestAttachedSinkThatLeavesCancelsTheGenerationAfterGrace(t *testing.T) {
 	p.delay = 20 * time.Millisecond // 4 s in all
 	l.Plan(p)
 
-	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "Tell me a long story."})
-	require.NoError(t, err)
 	sink := newRecordingSink()
 	sink.refuse = 5 // the client is gone at the fifth send
-	_, ok := svc.Attach(g.Stream, sink)
-	require.True(t, ok)
+	g, _ := startAttached(t, svc, me, "Tell me a long story.", sink)
 	<-sink.refused
 	leftAt := time.Now()
-	select {
-	case <-p.canceled:
-	case <-time.After(2 * time.Second):
-		t.Fatal("the generation was not cancelled after its only client left")
-	}
+	waitCanceled(t, p, 2*time.Second, "the generation was not cancelled after its only client left")
 	after := time.Unix(0, p.canceledAt.Load()).Sub(leftAt)
 	assert.GreaterOrEqual(t, after, 250*time.Millisecond, "Grace is 300ms: room for a reconnect")
 	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
@@ -130,19 +130,12 @@ func TestDetachedSinkCancelsTheGenerationAfterGrace(t *testing.T) {
 	p := newPlan(repeat("word ", 200)...)
 	p.delay = 20 * time.Millisecond
 	l.Plan(p)
-	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "Tell me a long story."})
-	require.NoError(t, err)
 	sink := newRecordingSink()
-	detach, ok := svc.Attach(g.Stream, sink)
-	require.True(t, ok)
+	g, detach := startAttached(t, svc, me, "Tell me a long story.", sink)
 	time.Sleep(100 * time.Millisecond)
 	detach() // the client left, seen by a failed heartbeat
 	detach() // twice is once
-	select {
-	case <-p.canceled:
-	case <-time.After(2 * time.Second):
-		t.Fatal("the generation was not cancelled after its client was detached")
-	}
+	waitCanceled(t, p, 2*time.Second, "the generation was not cancelled after its client was detached")
 	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
 	assert.Equal(t, chat.StatusInterrupted, m.Status)
 }
@@ -154,11 +147,8 @@ func TestAttachedSinkAndSubscriptionTogether(t *testing.T) {
 	p := newPlan("one ", "two ", "three ", "four ", "five")
 	p.delay = 20 * time.Millisecond
 	l.Plan(p)
-	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "Count"})
-	require.NoError(t, err)
 	sink := newRecordingSink()
-	_, ok := svc.Attach(g.Stream, sink)
-	require.True(t, ok)
+	g, _ := startAttached(t, svc, me, "Count", sink)
 	sub := svc.Subscribe(g.Stream, "")
 	defer sub.Close()
 	evs := drain(t, sub, 5*time.Second)
@@ -180,11 +170,8 @@ func TestDrainWaitsThenInterruptsAndStores(t *testing.T) {
 	short := newPlan("a ", "b ", "c")
 	short.delay = 20 * time.Millisecond
 	l.Plan(short)
-	g1, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "Short"})
-	require.NoError(t, err)
 	sink1 := newRecordingSink()
-	_, ok := svc.Attach(g1.Stream, sink1)
-	require.True(t, ok)
+	g1, _ := startAttached(t, svc, me, "Short", sink1)
 	dctx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	svc.Drain(dctx)
 	cancel()
@@ -195,11 +182,8 @@ func TestDrainWaitsThenInterruptsAndStores(t *testing.T) {
 	long := newPlan(repeat("word ", 500)...)
 	long.delay = 20 * time.Millisecond // 10 s
 	l.Plan(long)
-	g2, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "Long"})
-	require.NoError(t, err)
 	sink2 := newRecordingSink()
-	_, ok = svc.Attach(g2.Stream, sink2)
-	require.True(t, ok)
+	g2, _ := startAttached(t, svc, me, "Long", sink2)
 	dctx, cancel = context.WithTimeout(ctx, 300*time.Millisecond)
 	start = time.Now()
 	svc.Drain(dctx)

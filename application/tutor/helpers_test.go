@@ -311,6 +311,16 @@ func readAtLeast(t *testing.T, sub *tutor.Subscription, n int, d time.Duration) 
 	return out
 }
 
+// waitCanceled waits up to d for p's call to be cancelled.
+func waitCanceled(t *testing.T, p *streamPlan, d time.Duration, msg string) {
+	t.Helper()
+	select {
+	case <-p.canceled:
+	case <-time.After(d):
+		t.Fatal(msg)
+	}
+}
+
 func types(evs []ports.StreamEvent) []string {
 	out := make([]string, 0, len(evs))
 	for _, e := range evs {

@@ -224,11 +224,7 @@ func TestStreamWithoutAnySubscriberIsCancelledAfterGrace(t *testing.T) {
 	l.Plan(p)
 	g, err := svc.StartStream(ctx, tutor.SendInput{LearnerID: me, Message: "hello"})
 	require.NoError(t, err)
-	select {
-	case <-p.canceled:
-	case <-time.After(2 * time.Second):
-		t.Fatal("an unwatched generation goes on")
-	}
+	waitCanceled(t, p, 2*time.Second, "an unwatched generation goes on")
 	m := finalMessage(t, svc, me, g.ConversationID, g.MessageID)
 	assert.Equal(t, chat.StatusInterrupted, m.Status)
 }
