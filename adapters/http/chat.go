@@ -77,7 +77,7 @@ func (h chatHandlers) stream(c *fiber.Ctx) error {
 		return err
 	}
 	// The generation feeds this client itself, on the hijacked connection.
-	sink := newSSESink(h.beat())
+	sink := newSSESink(h.beat(), c.Context().Request.Header.IsHTTP11())
 	detach, ok := h.svc.Attach(g.Stream, sink)
 	if !ok {
 		return h.writeSSE(c, h.svc.Subscribe(g.Stream, ""))

@@ -168,7 +168,9 @@ func classifyLLM(e *llm.Error) classified {
 		return classified{status: http.StatusServiceUnavailable, code: "upstream_unavailable",
 			message: "the AI provider is unavailable, try again later"}
 	case llm.ErrContextTooLong:
-		return classified{status: http.StatusUnprocessableEntity, code: "context_too_long",
+		// 413 like the window's own refusal (domain/chat.Fit): the same
+		// code, whichever side counted first.
+		return classified{status: http.StatusRequestEntityTooLarge, code: "context_too_long",
 			message: "this is too long for the AI model; shorten it and try again"}
 	case llm.ErrContentFiltered:
 		return classified{status: http.StatusUnprocessableEntity, code: "content_filtered",

@@ -51,7 +51,7 @@ func TestEveryFailureAnswersTheEnvelope(t *testing.T) {
 		{name: "upstream unavailable", method: "GET", path: "/test/err/unavailable", status: 503, code: "upstream_unavailable"},
 		{name: "no llm configured", method: "GET", path: "/test/err/llm-offline", status: 503, code: "upstream_unavailable"},
 		{name: "llm busy", method: "GET", path: "/test/err/llm-busy", status: 503, code: "upstream_unavailable", retryAfter: "4"},
-		{name: "llm context too long", method: "GET", path: "/test/err/llm-too-long", status: 422, code: "context_too_long"},
+		{name: "llm context too long", method: "GET", path: "/test/err/llm-too-long", status: 413, code: "context_too_long"},
 		{name: "llm invalid request is ours", method: "GET", path: "/test/err/llm-invalid", status: 500, code: "internal"},
 	}
 	for _, tt := range tests {

@@ -226,12 +226,11 @@ func TestChatResponsesMatchTheDocument(t *testing.T) {
 		f.do(exchange{method: "POST", path: route, bearer: bearer, status: 413, code: "payload_too_large",
 			body: jsonBody(t, map[string]any{"message": strings.Repeat("x", chat.MaxMessageRunes+1)})})
 		// A message the context window cannot hold is refused before the
-		// model is called (413, though the model's own refusal is a 422
-		// with the same code: see the report).
+		// model is called, and the model's own refusal answers the same.
 		f.do(exchange{method: "POST", path: route, bearer: bearer, status: 413, code: "context_too_long",
 			body: jsonBody(t, map[string]any{"message": strings.Repeat("w ", 3000)})})
 		l.queue(docReply{err: &llm.Error{Kind: llm.ErrContextTooLong, Provider: "doc", Msg: "too long"}})
-		f.do(exchange{method: "POST", path: route, bearer: bearer, status: 422, code: "context_too_long",
+		f.do(exchange{method: "POST", path: route, bearer: bearer, status: 413, code: "context_too_long",
 			body: jsonBody(t, map[string]any{"conversation_id": conv, "message": "A long story."})})
 		l.queue(docReply{err: &llm.Error{Kind: llm.ErrContentFiltered, Provider: "doc", Msg: "filtered"}})
 		f.do(exchange{method: "POST", path: route, bearer: bearer, status: 422, code: "content_filtered",

@@ -49,8 +49,7 @@ const ping = ": ping\n\n"
 func hijackSSE(c *fiber.Ctx, sink *sseSink) {
 	rc := c.Context()
 	srv := c.App().Server()
-	keep := rc.Request.Header.IsHTTP11() && !rc.Request.Header.ConnectionClose()
-	sink.chunked = rc.Request.Header.IsHTTP11()
+	keep := sink.chunked && !rc.Request.Header.ConnectionClose()
 	rc.HijackSetNoResponse(true)
 	rc.Hijack(func(conn net.Conn) {
 		// fasthttp keeps rc valid until this function returns.
@@ -66,10 +65,11 @@ func hijackSSE(c *fiber.Ctx, sink *sseSink) {
 		if u, ok := conn.(interface{ UnsafeConn() net.Conn }); ok {
 			conn = u.UnsafeConn() // the socket itself, not fasthttp's pooled wrapper
 		}
+		var serve func(net.Conn)
 		if keep {
-			sink.serve = func(c net.Conn) { _ = srv.ServeConn(c) }
+			serve = func(c net.Conn) { _ = srv.ServeConn(c) }
 		}
-		sink.attach(conn, head)
+		sink.attach(conn, head, serve)
 	})
 }
 
@@ -99,8 +99,10 @@ type sseSink struct {
 // over (normally microseconds after the first ones).
 const sseMaxPending = 64 << 10
 
-func newSSESink(beat time.Duration) *sseSink {
-	return &sseSink{beat: beat, created: time.Now(), chunked: true}
+// newSSESink makes a sink for a client that speaks HTTP/1.1 (chunked) or
+// not; it is set before the sink is attached to a generation.
+func newSSESink(beat time.Duration, chunked bool) *sseSink {
+	return &sseSink{beat: beat, created: time.Now(), chunked: chunked}
 }
 
 // Send implements tutor.Sink.
@@ -158,10 +160,12 @@ func (s *sseSink) appendEnd(dst []byte) []byte {
 	return dst
 }
 
-// attach is handed the connection and the response head: it writes them
-// with the events waiting, then starts the heartbeat.
-func (s *sseSink) attach(conn net.Conn, head []byte) {
+// attach is handed the connection, the response head and what serves the
+// connection after a good end (nil: close it): it writes the head with
+// the events waiting, then starts the heartbeat.
+func (s *sseSink) attach(conn net.Conn, head []byte, serve func(net.Conn)) {
 	s.mu.Lock()
+	s.serve = serve
 	if s.gone {
 		s.mu.Unlock()
 		_ = conn.Close()

@@ -39,7 +39,7 @@ func TestChunksAreHTTPChunkedEncoding(t *testing.T) {
 
 // sinkPair is a sink attached to one end of a TCP connection; the test
 // reads the response at the other.
-func sinkPair(t *testing.T, beat time.Duration, before func(s *sseSink)) (*sseSink, *nethttp.Response, *atomic.Int32, net.Conn) {
+func sinkPair(t *testing.T, beat time.Duration, serve func(net.Conn), before func(s *sseSink)) (*sseSink, *nethttp.Response, *atomic.Int32, net.Conn) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
@@ -50,13 +50,13 @@ func sinkPair(t *testing.T, beat time.Duration, before func(s *sseSink)) (*sseSi
 	server, err := ln.Accept()
 	require.NoError(t, err)
 	detached := new(atomic.Int32)
-	s := newSSESink(beat)
+	s := newSSESink(beat, true)
 	s.detach = func() { detached.Add(1) }
 	if before != nil {
 		before(s)
 	}
 	head := "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream; charset=utf-8\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-	s.attach(server, []byte(head))
+	s.attach(server, []byte(head), serve)
 	res, err := nethttp.ReadResponse(bufio.NewReader(client), nil)
 	require.NoError(t, err)
 	return s, res, detached, client
@@ -64,7 +64,7 @@ func sinkPair(t *testing.T, beat time.Duration, before func(s *sseSink)) (*sseSi
 
 func TestSinkWritesWaitingEventsThenLiveOnesAndEnds(t *testing.T) {
 	t.Parallel()
-	s, res, detached, _ := sinkPair(t, time.Minute, func(s *sseSink) {
+	s, res, detached, _ := sinkPair(t, time.Minute, nil, func(s *sseSink) {
 		require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "meta", `{}`), ev("1-2", "delta", `{"text":"a"}`)}, false))
 	})
 	assert.Equal(t, 200, res.StatusCode)
@@ -82,7 +82,7 @@ func TestSinkWritesWaitingEventsThenLiveOnesAndEnds(t *testing.T) {
 func TestSinkHandsAWellEndedConnectionOn(t *testing.T) {
 	t.Parallel()
 	served := make(chan net.Conn, 1)
-	s, res, _, client := sinkPair(t, time.Minute, func(s *sseSink) { s.serve = func(c net.Conn) { served <- c } })
+	s, res, _, client := sinkPair(t, time.Minute, func(c net.Conn) { served <- c }, nil)
 	require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "done", `{}`)}, true))
 	var conn net.Conn
 	select {
@@ -105,7 +105,7 @@ func TestSinkHandsAWellEndedConnectionOn(t *testing.T) {
 	_ = conn.Close()
 
 	// A client that left is not handed on.
-	s2, _, _, client2 := sinkPair(t, time.Minute, func(s *sseSink) { s.serve = func(c net.Conn) { served <- c } })
+	s2, _, _, client2 := sinkPair(t, time.Minute, func(c net.Conn) { served <- c }, nil)
 	require.NoError(t, client2.Close())
 	for i := 0; i < 20 && s2.Send([]ports.StreamEvent{ev("1-1", "delta", `{}`)}, false); i++ {
 		time.Sleep(5 * time.Millisecond)
@@ -128,10 +128,9 @@ func TestSinkWithoutChunksForHTTP10(t *testing.T) {
 	defer client.Close()
 	server, err := ln.Accept()
 	require.NoError(t, err)
-	s := newSSESink(10 * time.Millisecond)
-	s.chunked = false
+	s := newSSESink(10*time.Millisecond, false)
 	s.detach = func() {}
-	s.attach(server, []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nConnection: close\r\n\r\n"))
+	s.attach(server, []byte("HTTP/1.1 200 OK\r\nTransfer-Encoding: identity\r\nConnection: close\r\n\r\n"), nil)
 	time.Sleep(30 * time.Millisecond) // a heartbeat or two
 	require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "done", `{}`)}, true))
 	all, err := io.ReadAll(client)
@@ -143,7 +142,7 @@ func TestSinkWithoutChunksForHTTP10(t *testing.T) {
 
 func TestSinkEndedBeforeTheConnectionCame(t *testing.T) {
 	t.Parallel()
-	_, res, _, _ := sinkPair(t, time.Minute, func(s *sseSink) {
+	_, res, _, _ := sinkPair(t, time.Minute, nil, func(s *sseSink) {
 		require.True(t, s.Send([]ports.StreamEvent{ev("1-1", "meta", `{}`)}, false))
 		require.True(t, s.Send([]ports.StreamEvent{ev("1-2", "error", `{"code":"x"}`)}, true))
 	})
@@ -154,7 +153,7 @@ func TestSinkEndedBeforeTheConnectionCame(t *testing.T) {
 
 func TestSinkHeartbeatWhenNothingIsWritten(t *testing.T) {
 	t.Parallel()
-	s, res, _, _ := sinkPair(t, 50*time.Millisecond, nil)
+	s, res, _, _ := sinkPair(t, 50*time.Millisecond, nil, nil)
 	r := bufio.NewReader(res.Body)
 	start := time.Now()
 	line, err := r.ReadString('\n')
@@ -175,7 +174,7 @@ func TestSinkHeartbeatWhenNothingIsWritten(t *testing.T) {
 
 func TestSinkHeartbeatFindsTheClientGone(t *testing.T) {
 	t.Parallel()
-	s, _, detached, client := sinkPair(t, 30*time.Millisecond, nil)
+	s, _, detached, client := sinkPair(t, 30*time.Millisecond, nil, nil)
 	require.NoError(t, client.Close())
 	require.Eventually(t, func() bool { return detached.Load() == 1 }, 3*time.Second, 10*time.Millisecond,
 		"a failed heartbeat detaches the client")
@@ -186,7 +185,7 @@ func TestSinkHeartbeatFindsTheClientGone(t *testing.T) {
 
 func TestSinkWriteToAGoneClientFails(t *testing.T) {
 	t.Parallel()
-	s, _, _, client := sinkPair(t, time.Minute, nil)
+	s, _, _, client := sinkPair(t, time.Minute, nil, nil)
 	require.NoError(t, client.Close())
 	ok := true
 	for i := 0; i < 20 && ok; i++ { // the first write after a close may still be taken
@@ -198,7 +197,7 @@ func TestSinkWriteToAGoneClientFails(t *testing.T) {
 
 func TestSinkNeverHandedAConnectionGivesUp(t *testing.T) {
 	t.Parallel()
-	s := newSSESink(time.Minute)
+	s := newSSESink(time.Minute, true)
 	big := ev("1-1", "delta", `{"text":"`+strings.Repeat("x", 10_000)+`"}`)
 	ok := true
 	for i := 0; i < 10 && ok; i++ {
