@@ -61,6 +61,7 @@ func main() {
 	heartbeat := flag.Duration("heartbeat", 15*time.Second, "the server's SSE heartbeat")
 	hold := flag.Duration("hold", 0, "keep the streams held this much longer after measuring (to take profiles on -pprof-addr)")
 	profiles := flag.String("profiles", "", "a directory to save the server's heap profiles in (base.pb.gz before the streams, held.pb.gz while held) and to print its memory statistics")
+	settle := flag.Duration("settle", 10*time.Second, "after measuring, wait this long and print the held streams' memory again (information, 0 = skip)")
 	proto := flag.String("upstream", "h2", "how the fake upstream speaks: h2 (HTTPS with HTTP/2, as OpenAI's and Anthropic's APIs do; the server trusts its certificate through SSL_CERT_FILE) or h1 (plain HTTP/1.1, as a local model server may)")
 	flag.Parse()
 	if *proto != "h1" && *proto != "h2" {
@@ -141,6 +142,17 @@ func main() {
 		*proto, *streams, baseRSS>>10, heldRSS>>10, perStream/1024, verdict(perStream < 64*1024))
 	if *profiles != "" {
 		fail(memoryReport(*pprofAddr, *profiles, "held"))
+	}
+	if *settle > 0 {
+		// For information, not the verdict: the same streams later, once
+		// the burst's idle connection workers are gone and the runtime had
+		// time to return memory.
+		time.Sleep(*settle)
+		laterRSS, err := rss(srv.cmd.Process.Pid)
+		fail(err)
+		laterG, _ := goroutines(*pprofAddr)
+		fmt.Printf("  %s later: server RSS %d KiB (%.1f KiB per stream), goroutines %d\n", *settle, laterRSS>>10,
+			float64(laterRSS-baseRSS)/float64(*streams)/1024, laterG)
 	}
 	if *hold > 0 {
 		fmt.Printf("holding the streams %s more (server pid %d, pprof on %s)\n", *hold, srv.cmd.Process.Pid, *pprofAddr)
