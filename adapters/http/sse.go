@@ -56,7 +56,11 @@ func hijackSSE(c *fiber.Ctx, sink *sseSink) {
 		if sink.chunked {
 			rc.Response.Header.SetContentLength(-1)
 		} else {
-			rc.Response.Header.SetContentLength(-2) // identity, until the connection closes
+			// Until the connection closes, with neither Content-Length nor
+			// Transfer-Encoding (HTTP/1.0 has none; "identity" is not a
+			// transfer coding any more and proxies refuse it).
+			rc.Response.Header.SetContentLength(-2)
+			rc.Response.Header.Del(fiber.HeaderTransferEncoding)
 		}
 		if !keep {
 			rc.Response.Header.SetConnectionClose()

@@ -4,7 +4,11 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
+	"net"
 	"net/http"
+	"net/http/httptrace"
 	"strings"
 	"testing"
 	"time"
@@ -413,4 +417,60 @@ func TestChatStreamAtShutdown(t *testing.T) {
 	assert.Equal(t, msgID, m["id"])
 	assert.Equal(t, "interrupted", m["status"])
 	assert.True(t, strings.HasPrefix(m["content"].(string), "word "), m["content"])
+}
+
+// TestChatStreamOverHTTP10: a client (or proxy) speaking HTTP/1.0 gets the
+// stream unchunked, with neither Content-Length nor Transfer-Encoding,
+// until the connection closes; an HTTP/1.1 client keeps its connection for
+// the next request.
+func TestChatStreamOverHTTP10(t *testing.T) {
+	t.Parallel()
+	oa := openaiserver.New(t, openaiserver.Config{APIKey: "sk-test"})
+	a := startServer(t, "OPENAI_API_KEY=sk-test", "OPENAI_BASE_URL="+oa.URL(), "LLM_ROUTE_CHAT=openai")
+	c := newAPI(t, a.base)
+	tok := learner(t, c, "old-client@example.com", "go")
+	oa.Enqueue(openaiserver.Reply{Text: "An old client still reads this."})
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(a.base, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	body := `{"message":"Hello from 1996"}`
+	_, err = fmt.Fprintf(conn, "POST /api/v1/chat/stream HTTP/1.0\r\nHost: x\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n%s", tok, len(body), body)
+	require.NoError(t, err)
+	require.NoError(t, conn.SetReadDeadline(time.Now().Add(10*time.Second)))
+	raw, err := io.ReadAll(conn)
+	require.NoError(t, err, "the body ends with the connection")
+	head, rest, ok := strings.Cut(string(raw), "\r\n\r\n")
+	require.True(t, ok, "%q", raw)
+	assert.True(t, strings.HasPrefix(head, "HTTP/1.1 200 OK"), head)
+	assert.Contains(t, head, "Connection: close")
+	assert.NotContains(t, head, "Transfer-Encoding")
+	assert.NotContains(t, head, "Content-Length")
+	assert.Contains(t, rest, "event: meta\n")
+	assert.Contains(t, rest, `data: {"text":"old "}`)
+	assert.True(t, strings.HasSuffix(rest, "\n\n") && strings.Contains(rest, "event: done\n"), "no chunk framing: %q", rest)
+
+	// HTTP/1.1: the connection serves the next request after the stream.
+	oa.Enqueue(openaiserver.Reply{Text: "again"})
+	var reused []bool
+	for i := 0; i < 2; i++ {
+		trace := &httptrace.ClientTrace{GotConn: func(ci httptrace.GotConnInfo) { reused = append(reused, ci.Reused) }}
+		req, err := http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "GET",
+			a.base+"/api/v1/chat/conversations", nil)
+		if i == 0 {
+			req, err = http.NewRequestWithContext(httptrace.WithClientTrace(context.Background(), trace), "POST",
+				a.base+"/api/v1/chat/stream", strings.NewReader(`{"message":"Once more"}`))
+			req.Header.Set("Content-Type", "application/json")
+		}
+		require.NoError(t, err)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		res, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		_, _ = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		require.Equal(t, http.StatusOK, res.StatusCode)
+	}
+	require.Len(t, reused, 2)
+	assert.True(t, reused[1], "the request after a stream reuses its connection")
 }
