@@ -51,6 +51,10 @@ type ProfileRepository interface {
 	Create(ctx context.Context, p *learner.Profile) error
 	Get(ctx context.Context, userID string) (*learner.Profile, error)
 	Update(ctx context.Context, userID string, fn func(p *learner.Profile) error) (*learner.Profile, error)
+	// Card reads a learner's display name and preferences in one read (the
+	// default preferences when they have no profile yet);
+	// domain.ErrNotFound when there is no such user.
+	Card(ctx context.Context, userID string) (learner.Card, error)
 }
 
 // OAuthState is what the server keeps between an OAuth start and its

@@ -66,6 +66,21 @@ func (r *ProfileRepository) Get(_ context.Context, userID string) (*learner.Prof
 	return rec.toDomain(), nil
 }
 
+// Card reads the user's display name and preferences.
+func (r *ProfileRepository) Card(_ context.Context, userID string) (learner.Card, error) {
+	r.db.mu.RLock()
+	defer r.db.mu.RUnlock()
+	u, ok := r.db.users[userID]
+	if !ok {
+		return learner.Card{}, domain.ErrNotFound
+	}
+	c := learner.Card{DisplayName: u.toDomain().Snapshot().DisplayName, Preferences: learner.DefaultPreferences()}
+	if rec, ok := r.db.profiles[userID]; ok {
+		c.Preferences = rec.toDomain().Preferences()
+	}
+	return c, nil
+}
+
 func (r *ProfileRepository) Update(ctx context.Context, userID string, fn func(p *learner.Profile) error) (*learner.Profile, error) {
 	var out *learner.Profile
 	err := r.tx.WithinTx(ctx, func(ctx context.Context) error {

@@ -95,6 +95,39 @@ func (r *ProfileRepository) Get(ctx context.Context, userID string) (*learner.Pr
 	return scanProfile(conn(ctx, r.pool).QueryRow(ctx, profileSelect, userID))
 }
 
+// Card reads the user's display name and preferences in one query (the
+// profile joined to its user, which may have none yet).
+func (r *ProfileRepository) Card(ctx context.Context, userID string) (learner.Card, error) {
+	if !isUUID(userID) {
+		return learner.Card{}, domain.ErrNotFound
+	}
+	var name string
+	var p struct {
+		Languages  []string
+		SkillLevel *string
+		Goal       *int
+		Style      *string
+		Email      *bool
+	}
+	err := conn(ctx, r.pool).QueryRow(ctx, `SELECT u.display_name, p.languages, p.skill_level, p.daily_goal_minutes,
+		p.tutor_style, p.email_notifications FROM users u LEFT JOIN learner_profiles p ON p.user_id = u.id WHERE u.id = $1`,
+		userID).Scan(&name, &p.Languages, &p.SkillLevel, &p.Goal, &p.Style, &p.Email)
+	if err != nil {
+		return learner.Card{}, translate(err)
+	}
+	c := learner.Card{DisplayName: name, Preferences: learner.DefaultPreferences()}
+	if p.SkillLevel == nil { // no profile yet
+		return c, nil
+	}
+	prof, err := profileRow{UserID: userID, Languages: p.Languages, SkillLevel: *p.SkillLevel, DailyGoalMinutes: *p.Goal,
+		TutorStyle: *p.Style, EmailNotifications: *p.Email}.toDomain()
+	if err != nil {
+		return learner.Card{}, err
+	}
+	c.Preferences = prof.Preferences()
+	return c, nil
+}
+
 // Update locks the profile, applies fn and stores the result.
 func (r *ProfileRepository) Update(ctx context.Context, userID string, fn func(p *learner.Profile) error) (*learner.Profile, error) {
 	if !isUUID(userID) {

@@ -419,7 +419,7 @@ func otherInstance(t *testing.T, f *accounttest.Fixture, log *memory.StreamLog) 
 	svc, err := tutor.NewService(tutor.Deps{
 		Conversations: memory.NewConversationRepository(f.DB), Messages: memory.NewMessageRepository(f.DB), Log: log,
 		Exercises: memory.NewExerciseRepository(f.DB), Attempts: memory.NewAttemptRepository(f.DB),
-		Submissions: memory.NewSubmissionRepository(f.DB), Users: f.Deps.Users, Profiles: f.Deps.Profiles, AI: f.AI,
+		Submissions: memory.NewSubmissionRepository(f.DB), Profiles: f.Deps.Profiles, AI: f.AI,
 		Tokens: wordCounter{}, Limiter: limiter, Slots: memory.NewSemaphore(), Background: accounttest.Inline{},
 		Clock: f.Clock, IDs: uuids{}, Logger: accounttest.Logger(),
 	}, cfg)

@@ -16,7 +16,6 @@ import (
 	"github.com/codementor/codementor/domain"
 	"github.com/codementor/codementor/domain/chat"
 	"github.com/codementor/codementor/domain/exercise"
-	"github.com/codementor/codementor/domain/learner"
 	"github.com/codementor/codementor/domain/llm"
 	"github.com/codementor/codementor/ports"
 )
@@ -63,7 +62,6 @@ type Deps struct {
 	Exercises     ports.ExerciseRepository
 	Attempts      ports.AttemptRepository
 	Submissions   ports.SubmissionRepository
-	Users         ports.UserRepository
 	Profiles      ports.ProfileRepository
 	AI            AI
 	Tokens        ports.TokenCounter
@@ -90,7 +88,7 @@ type Service struct {
 // NewService checks its dependencies and settings.
 func NewService(d Deps, cfg Config) (*Service, error) {
 	required := map[string]any{"Conversations": d.Conversations, "Messages": d.Messages, "Log": d.Log,
-		"Exercises": d.Exercises, "Attempts": d.Attempts, "Submissions": d.Submissions, "Users": d.Users,
+		"Exercises": d.Exercises, "Attempts": d.Attempts, "Submissions": d.Submissions,
 		"Profiles": d.Profiles, "AI": d.AI, "Tokens": d.Tokens, "Limiter": d.Limiter, "Slots": d.Slots,
 		"Background": d.Background, "Clock": d.Clock, "IDs": d.IDs}
 	for name, v := range required {
@@ -280,31 +278,16 @@ func (s *Service) storeUser(ctx context.Context, t *turn, pending *chat.Message)
 	return nil
 }
 
-// learnerOf reads what the system prompt says of the learner.
+// learnerOf reads what the system prompt says of the learner (one read
+// on the path to the first token).
 func (s *Service) learnerOf(ctx context.Context, learnerID string) (chat.Learner, error) {
-	// Two independent reads on the path to the first token: at once.
-	var p *learner.Profile
-	var perr error
-	read := make(chan struct{})
-	go func() {
-		defer close(read)
-		p, perr = s.Profiles.Get(ctx, learnerID)
-	}()
-	u, err := s.Users.GetByID(ctx, learnerID)
-	<-read
+	c, err := s.Profiles.Card(ctx, learnerID)
 	if err != nil {
 		return chat.Learner{}, fmt.Errorf("load learner: %w", err)
 	}
-	prefs := learner.DefaultPreferences()
-	err = perr
-	switch {
-	case err == nil:
-		prefs = p.Preferences()
-	case !errors.Is(err, domain.ErrNotFound):
-		return chat.Learner{}, fmt.Errorf("load profile: %w", err)
-	}
+	prefs := c.Preferences
 	return chat.Learner{SkillLevel: prefs.SkillLevel, Languages: prefs.Languages, Style: prefs.TutorStyle,
-		DisplayName: u.Snapshot().DisplayName}, nil
+		DisplayName: c.DisplayName}, nil
 }
 
 // exerciseContext gathers what the tutor may know of the exercise: never

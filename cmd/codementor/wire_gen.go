@@ -206,7 +206,6 @@ func initServer(ctx context.Context, cfg *config.Config, logOut io.Writer) (*Ser
 		Exercises:     exerciseRepository,
 		Attempts:      attemptRepository,
 		Submissions:   submissionRepository,
-		Users:         portsUserRepository,
 		Profiles:      profileRepository,
 		AI:            aiService,
 		Tokens:        lazy,

@@ -260,6 +260,37 @@ func IdentityRepositories(t *testing.T, newStore func(t *testing.T) IdentityStor
 		assert.ErrorIs(t, err, domain.ErrNotFound)
 	})
 
+	t.Run("profiles: a learner's card (name and preferences) in one read", func(t *testing.T) {
+		t.Parallel()
+		s := newStore(t)
+		u := seedUser(t, s)
+		c, err := s.Profiles.Card(ctx, u.ID())
+		require.NoError(t, err, "a user without a profile yet")
+		assert.Equal(t, u.Snapshot().DisplayName, c.DisplayName)
+		assert.Equal(t, learner.DefaultPreferences(), c.Preferences)
+
+		require.NoError(t, s.Profiles.Create(ctx, learner.NewProfile(u.ID(), t0)))
+		_, err = s.Profiles.Update(ctx, u.ID(), func(p *learner.Profile) error {
+			style, level := "direct", "advanced"
+			return p.ApplyPreferences(learner.PreferencesPatch{TutorStyle: &style, SkillLevel: &level,
+				Languages: []string{"python", "go"}}, t0)
+		})
+		require.NoError(t, err)
+		c, err = s.Profiles.Card(ctx, u.ID())
+		require.NoError(t, err)
+		want, err := s.Profiles.Get(ctx, u.ID())
+		require.NoError(t, err)
+		assert.Equal(t, want.Preferences(), c.Preferences)
+		assert.Equal(t, learner.Direct, c.Preferences.TutorStyle)
+		assert.Equal(t, []language.Language{language.Python, language.Go}, c.Preferences.Languages)
+		assert.Equal(t, u.Snapshot().DisplayName, c.DisplayName)
+
+		_, err = s.Profiles.Card(ctx, newID())
+		assert.ErrorIs(t, err, domain.ErrNotFound)
+		_, err = s.Profiles.Card(ctx, "not-an-id")
+		assert.ErrorIs(t, err, domain.ErrNotFound)
+	})
+
 	t.Run("a transaction spans every repository", func(t *testing.T) {
 		t.Parallel()
 		s := newStore(t)
