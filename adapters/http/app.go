@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sort"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -148,7 +149,11 @@ func NewApp(opts Options, deps Deps, extra ...func(fiber.Router)) (*fiber.App, e
 	ex.Post("/:exercise_id/complete", eh.complete)
 	ex.Post("/:exercise_id/skip", eh.skip)
 
-	ch := chatHandlers{svc: deps.Tutor, heartbeat: opts.SSEHeartbeat}
+	// Once the server has shut down (chat answers still draining), a
+	// stream that ends closes its connection instead of serving more.
+	stopped := new(atomic.Bool)
+	app.Hooks().OnShutdown(func() error { stopped.Store(true); return nil })
+	ch := chatHandlers{svc: deps.Tutor, heartbeat: opts.SSEHeartbeat, stopped: stopped}
 	chatGroup := api.Group("/chat", auth)
 	chatGroup.Post("/message", ch.message)
 	chatGroup.Post("/stream", ch.stream)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -36,6 +37,7 @@ const sseWriteTimeout = 5 * time.Second
 type chatHandlers struct {
 	svc       Tutor
 	heartbeat time.Duration
+	stopped   *atomic.Bool // the server shut down (nil: never)
 }
 
 type chatRequest struct {
@@ -84,7 +86,7 @@ func (h chatHandlers) stream(c *fiber.Ctx) error {
 	}
 	sink.detach = detach
 	setSSEHeaders(c)
-	hijackSSE(c, sink)
+	hijackSSE(c, sink, h.stopped)
 	return nil
 }
 

@@ -4,9 +4,11 @@ import (
 	"net"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"github.com/codementor/codementor/ports"
 )
@@ -46,7 +48,7 @@ const ping = ": ping\n\n"
 // next request (keep-alive; a client does not pipeline requests behind a
 // POST); an HTTP/1.0 client (or one that asked for it) gets the body until
 // the connection closes.
-func hijackSSE(c *fiber.Ctx, sink *sseSink) {
+func hijackSSE(c *fiber.Ctx, sink *sseSink, stopped *atomic.Bool) {
 	rc := c.Context()
 	srv := c.App().Server()
 	keep := sink.chunked && !rc.Request.Header.ConnectionClose()
@@ -71,10 +73,22 @@ func hijackSSE(c *fiber.Ctx, sink *sseSink) {
 		}
 		var serve func(net.Conn)
 		if keep {
-			serve = func(c net.Conn) { _ = srv.ServeConn(c) }
+			serve = handOn(srv, stopped)
 		}
 		sink.attach(conn, head, serve)
 	})
+}
+
+// handOn serves a connection's next requests after a stream, unless the
+// server has shut down (then it closes it).
+func handOn(srv *fasthttp.Server, stopped *atomic.Bool) func(net.Conn) {
+	return func(c net.Conn) {
+		if stopped != nil && stopped.Load() {
+			_ = c.Close()
+			return
+		}
+		_ = srv.ServeConn(c)
+	}
 }
 
 // sseSink is a client of a generation fed by the generation itself

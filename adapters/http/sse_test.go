@@ -13,6 +13,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/valyala/fasthttp"
 
 	"github.com/codementor/codementor/ports"
 )
@@ -207,4 +208,28 @@ func TestSinkNeverHandedAConnectionGivesUp(t *testing.T) {
 	s.created = time.Now().Add(-time.Minute)
 	s.gone = false
 	assert.False(t, s.Send([]ports.StreamEvent{ev("1-2", "delta", `{}`)}, false), "nor for long")
+}
+
+func TestHandOnServesUntilTheServerStopped(t *testing.T) {
+	t.Parallel()
+	srv := &fasthttp.Server{Handler: func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString("next") }}
+	stopped := new(atomic.Bool)
+	serve := handOn(srv, stopped)
+
+	client, server := net.Pipe()
+	go serve(server)
+	_, err := client.Write([]byte("GET / HTTP/1.1\r\nHost: x\r\n\r\n"))
+	require.NoError(t, err)
+	res, err := nethttp.ReadResponse(bufio.NewReader(client), nil)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	assert.Equal(t, "next", string(body), "the connection serves the next request")
+	_ = client.Close()
+
+	stopped.Store(true)
+	client, server = net.Pipe()
+	go serve(server)
+	require.NoError(t, client.SetReadDeadline(time.Now().Add(2*time.Second)))
+	_, err = client.Read(make([]byte, 1))
+	assert.ErrorIs(t, err, io.EOF, "after shutdown the connection is closed")
 }
