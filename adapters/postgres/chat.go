@@ -92,14 +92,7 @@ func (r *ConversationRepository) Create(ctx context.Context, c chat.Conversation
 	if err := row.check(); err != nil {
 		return fmt.Errorf("create conversation: %w", err)
 	}
-	sql, args, err := psql.Insert("conversations").Columns(conversationColumns...).Values(row.values()...).ToSql()
-	if err != nil {
-		return err
-	}
-	if _, err := conn(ctx, r.pool).Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("create conversation: %w", translate(err))
-	}
-	return nil
+	return insertRow(ctx, r.pool, "create conversation", "conversations", conversationColumns, row.values())
 }
 
 // Get loads the owner's conversation; another owner's is not found.

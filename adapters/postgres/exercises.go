@@ -307,14 +307,7 @@ func (r *ExerciseRepository) Create(ctx context.Context, e *exercise.Exercise) e
 	if err != nil {
 		return fmt.Errorf("create exercise: %w", err)
 	}
-	sql, args, err := psql.Insert("exercises").Columns(exerciseColumns...).Values(row.values()...).ToSql()
-	if err != nil {
-		return err
-	}
-	if _, err := conn(ctx, r.pool).Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("create exercise: %w", translate(err))
-	}
-	return nil
+	return insertRow(ctx, r.pool, "create exercise", "exercises", exerciseColumns, row.values())
 }
 
 // Get loads any exercise by id.

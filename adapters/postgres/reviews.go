@@ -86,14 +86,7 @@ func (r *RepoLinkRepository) Create(ctx context.Context, l review.RepoLink) erro
 	if err := row.check(); err != nil {
 		return fmt.Errorf("create repository link: %w", err)
 	}
-	sql, args, err := psql.Insert("github_repositories").Columns(repoLinkColumns...).Values(row.values()...).ToSql()
-	if err != nil {
-		return err
-	}
-	if _, err := conn(ctx, r.pool).Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("create repository link: %w", translate(err))
-	}
-	return nil
+	return insertRow(ctx, r.pool, "create repository link", "github_repositories", repoLinkColumns, row.values())
 }
 
 func (r *RepoLinkRepository) get(ctx context.Context, where sq.Eq) (review.RepoLink, error) {

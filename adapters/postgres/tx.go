@@ -77,3 +77,18 @@ func TxFrom(ctx context.Context) (pgx.Tx, bool) {
 	tx, ok := ctx.Value(txKey{}).(pgx.Tx)
 	return tx, ok
 }
+
+// insertRow inserts one row (values in columns' order) into table, in the
+// context's transaction if any; what names the operation in errors, which
+// are translated (a taken key is domain.ErrConflict, a missing reference
+// domain.ErrNotFound).
+func insertRow(ctx context.Context, pool *pgxpool.Pool, what, table string, columns []string, values []any) error {
+	sql, args, err := psql.Insert(table).Columns(columns...).Values(values...).ToSql()
+	if err != nil {
+		return err
+	}
+	if _, err := conn(ctx, pool).Exec(ctx, sql, args...); err != nil {
+		return fmt.Errorf("%s: %w", what, translate(err))
+	}
+	return nil
+}

@@ -86,14 +86,7 @@ func scanUser(row pgx.Row) (*identity.User, error) {
 // Create inserts a new account; a taken email is domain.ErrConflict.
 func (r *UserRepository) Create(ctx context.Context, u *identity.User) error {
 	row := toUserRow(u)
-	sql, args, err := psql.Insert("users").Columns(userColumns...).Values(row.values()...).ToSql()
-	if err != nil {
-		return err
-	}
-	if _, err := conn(ctx, r.pool).Exec(ctx, sql, args...); err != nil {
-		return fmt.Errorf("create user: %w", translate(err))
-	}
-	return nil
+	return insertRow(ctx, r.pool, "create user", "users", userColumns, row.values())
 }
 
 func (r *UserRepository) getWhere(ctx context.Context, where sq.Sqlizer, lock bool) (*identity.User, error) {
