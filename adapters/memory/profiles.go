@@ -74,7 +74,7 @@ func (r *ProfileRepository) Card(_ context.Context, userID string) (learner.Card
 	if !ok {
 		return learner.Card{}, domain.ErrNotFound
 	}
-	c := learner.Card{DisplayName: u.toDomain().Snapshot().DisplayName, Preferences: learner.DefaultPreferences()}
+	c := learner.Card{DisplayName: u.snap.DisplayName, Preferences: learner.DefaultPreferences()}
 	if rec, ok := r.db.profiles[userID]; ok {
 		c.Preferences = rec.toDomain().Preferences()
 	}

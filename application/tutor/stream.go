@@ -159,7 +159,6 @@ type generation struct {
 	// The answer so far (only the generation's goroutine touches these).
 	guard  *chat.StreamGuard // the no-solution check, fed the model's text
 	raw    strings.Builder   // the model's text, for a usage estimate when the guard stops it (guarded answers only)
-	prompt int               // the prompt's tokens, for the same estimate
 	usage  llm.Usage
 	finish string
 
@@ -250,11 +249,11 @@ func (r *generation) loop(ctx context.Context, stopped bool, err error) {
 // answer.
 func (r *generation) begin() {
 	r.guard = chat.NewStreamGuard(r.t.ex)
-	if r.guard.Active() {
-		r.prompt = r.s.Tokens.CountMessages(r.t.req.Model, r.t.req.System, r.t.req.Messages)
+	if !r.guard.Active() {
+		// The prompt's text is only needed for the estimate of a stopped
+		// answer: not kept for the life of one that cannot be stopped.
+		r.t.req.System, r.t.req.Messages = "", nil
 	}
-	// The prompt's text is not needed any more: not kept for the answer's life.
-	r.t.req.System, r.t.req.Messages = "", nil
 }
 
 // step handles one event of the model; true when the answer must stop
@@ -278,7 +277,8 @@ func (r *generation) step(ev llm.Event) bool {
 	}
 	r.finish = string(llm.FinishStop)
 	if r.usage.Total() == 0 {
-		r.usage = llm.Usage{PromptTokens: r.prompt, CompletionTokens: r.s.Tokens.Count(r.t.req.Model, r.raw.String())}
+		r.usage = llm.Usage{PromptTokens: r.s.Tokens.CountMessages(r.t.req.Model, r.t.req.System, r.t.req.Messages),
+			CompletionTokens: r.s.Tokens.Count(r.t.req.Model, r.raw.String())}
 	}
 	return true
 }
